@@ -1,0 +1,6 @@
+"""Celery entry point: ``celery -A celery_worker worker`` (and ``beat``)."""
+
+from eventsapp import create_app
+
+app = create_app()
+celery = app.extensions["celery"]

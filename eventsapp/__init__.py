@@ -1,0 +1,80 @@
+"""eventsapp: the shared agenda and sign-up service of the ESS networks.
+
+``create_app`` wires the pieces together through small ``register_*`` helpers;
+nothing builds an app at import time except ``wsgi.py`` and ``celery_worker.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from eventsapp.config import PROJECT_ROOT, Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the Flask app; ``config`` defaults to ``Config()`` read from the environment."""
+    config = config if config is not None else Config()
+    instance_path = Path(config.INSTANCE_PATH)
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(config)
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_celery(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsapp import models  # noqa: F401  (every table known to the metadata)
+    from eventsapp.extensions import babel, csrf, db, migrate
+    from eventsapp.sqlite import configure_sqlite_connections
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app)
+    with app.app_context():
+        configure_sqlite_connections(db.engine)
+
+
+def register_celery(app: Flask) -> None:
+    from eventsapp.celery_app import celery_init_app
+
+    celery_init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsapp.catalog.views import blueprint as catalog
+    from eventsapp.health.views import blueprint as health
+
+    app.register_blueprint(catalog)
+    app.register_blueprint(health)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from eventsapp.errors import register_http_error_pages
+
+    register_http_error_pages(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventsapp.templating import install_template_helpers
+
+    install_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from eventsapp.demo.cli import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,1 @@
+"""Organiser accounts and their memberships in organisations."""

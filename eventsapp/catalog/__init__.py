@@ -1,0 +1,1 @@
+"""Catalog: campaigns, events and their sessions, and the public agenda."""

@@ -1,0 +1,181 @@
+"""Catalog rules: what the public agenda shows, and how events are created.
+
+Only published events are listed; a cancelled event keeps its public page (so
+people who saw it learn it is cancelled); drafts and submitted events are
+never public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from slugify import slugify
+from sqlalchemy.orm import joinedload, selectinload
+
+from eventsapp.catalog.availability import Availability, availability_for_events
+from eventsapp.catalog.filters import AgendaFilters
+from eventsapp.catalog.models import Campaign, Event, EventAudience
+from eventsapp.catalog.vocabulary import EventStatus
+from eventsapp.db import now_utc
+from eventsapp.errors import NotFound
+from eventsapp.extensions import db
+from eventsapp.organisations.models import Organisation
+
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+@dataclass
+class AgendaPage:
+    """One page of the agenda, with each event's availability."""
+
+    pagination: Pagination
+    availability: dict[int, Availability]
+
+    @property
+    def events(self) -> list[Event]:
+        return list(self.pagination.items)
+
+
+def _start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def agenda_statement(filters: AgendaFilters, now: datetime | None = None) -> sa.Select:
+    """The SELECT of published events matching ``filters``, in date order.
+
+    Without a start date the agenda shows what has not ended yet. Dates are
+    whole days in the site's time zone.
+    """
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    statement = sa.select(Event).where(Event.status == EventStatus.PUBLISHED)
+
+    if filters.date_from:
+        statement = statement.where(Event.ends_at >= _start_of_local_day(filters.date_from, zone))
+    else:
+        statement = statement.where(Event.ends_at >= (now or now_utc()))
+    if filters.date_to:
+        end = _start_of_local_day(filters.date_to + timedelta(days=1), zone)
+        statement = statement.where(Event.starts_at < end)
+    if filters.campaign:
+        campaign_id = sa.select(Campaign.id).where(Campaign.slug == filters.campaign).scalar_subquery()
+        statement = statement.where(Event.campaign_id == campaign_id)
+    if filters.department:
+        statement = statement.where(Event.department == filters.department)
+    if filters.commune:
+        statement = statement.where(
+            sa.or_(Event.commune == filters.commune, sa.func.lower(Event.commune) == filters.commune.lower())
+        )
+    if filters.kind:
+        statement = statement.where(Event.kind == filters.kind)
+    if filters.audience:
+        statement = statement.where(
+            sa.exists().where(EventAudience.event_id == Event.id, EventAudience.audience == filters.audience)
+        )
+    if filters.text:
+        organisation_name = (
+            sa.select(Organisation.name).where(Organisation.id == Event.organisation_id).scalar_subquery()
+        )
+        searched = (Event.title, Event.summary, Event.description, Event.venue_name, Event.commune)
+        for word in filters.text.split()[:8]:
+            pattern = f"%{_escape_like(word)}%"
+            statement = statement.where(
+                sa.or_(
+                    *(column.ilike(pattern, escape="\\") for column in searched),
+                    organisation_name.ilike(pattern, escape="\\"),
+                )
+            )
+    return statement.order_by(Event.starts_at, Event.id)
+
+
+def search_agenda(
+    filters: AgendaFilters, per_page: int | None = None, now: datetime | None = None
+) -> AgendaPage:
+    """One page of the agenda for ``filters``, with a constant number of queries."""
+    statement = agenda_statement(filters, now).options(
+        joinedload(Event.organisation), joinedload(Event.campaign)
+    )
+    pagination = db.paginate(
+        statement,
+        page=filters.page,
+        per_page=per_page or current_app.config["AGENDA_PAGE_SIZE"],
+        error_out=False,
+        count=True,
+    )
+    return AgendaPage(pagination, availability_for_events(pagination.items, now))
+
+
+def get_public_event(slug: str) -> Event:
+    """The event with this slug if the public may see it, else ``NotFound``."""
+    event = db.session.scalar(
+        sa.select(Event)
+        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+        .options(
+            joinedload(Event.organisation),
+            joinedload(Event.campaign),
+            selectinload(Event.sessions),
+            selectinload(Event.audience_links),
+            selectinload(Event.themes),
+        )
+    )
+    if event is None:
+        raise NotFound(slug)
+    return event
+
+
+def get_campaign(slug: str) -> Campaign:
+    """The campaign with this slug, else ``NotFound`` (campaigns are public)."""
+    campaign = db.session.scalar(
+        sa.select(Campaign).where(Campaign.slug == slug).options(joinedload(Campaign.coordinator))
+    )
+    if campaign is None:
+        raise NotFound(slug)
+    return campaign
+
+
+def list_campaigns() -> list[Campaign]:
+    """All campaigns, most recent first, for the agenda's filter."""
+    return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.name)))
+
+
+def unique_slug(model: type[Any], text: str, max_length: int = 200) -> str:
+    """A slug for ``text`` not yet used by ``model`` ("journee-ess", "journee-ess-2", …)."""
+    base = slugify(text, max_length=max_length, word_boundary=True) or "element"
+    taken = set(
+        db.session.scalars(
+            sa.select(model.slug).where(sa.or_(model.slug == base, model.slug.like(f"{base}-%")))
+        )
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def create_event(organisation: Organisation, **fields: Any) -> Event:
+    """A new event of ``organisation`` with a unique slug; flushed, not committed.
+
+    ``audiences`` is a list of ``Audience``; an explicit ``slug`` is kept if free.
+    """
+    audiences = fields.pop("audiences", [])
+    slug = fields.pop("slug", None) or unique_slug(Event, fields["title"])
+    if fields.get("ends_at") and fields.get("starts_at") and fields["ends_at"] <= fields["starts_at"]:
+        raise ValueError("an event must end after it starts")
+    event = Event(organisation=organisation, slug=slug, **fields)
+    event.audiences.extend(audiences)
+    if event.status == EventStatus.PUBLISHED and event.published_at is None:
+        event.published_at = now_utc()
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -1,0 +1,1 @@
+"""Check-in on the day: registrations marked present, and walk-ins."""

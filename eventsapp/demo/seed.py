@@ -1,0 +1,5 @@
+"""Placeholder replaced by the real demo data below."""
+
+
+def seed_demo() -> bool:
+    return False

@@ -1,0 +1,1 @@
+"""Health: /healthz for load balancers, and a task proving the worker works."""

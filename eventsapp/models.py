@@ -1,0 +1,32 @@
+"""Every model of the app, imported once so the metadata (and Alembic) sees all tables."""
+
+from eventsapp.accounts.models import Membership, Role, User
+from eventsapp.catalog.models import Campaign, Event, EventAudience, EventQuestion, Session, Theme
+from eventsapp.checkin.models import CheckIn, WalkIn
+from eventsapp.organisations.models import Organisation, OrganisationKind
+from eventsapp.registrations.models import (
+    ParticipantCategory,
+    Registration,
+    RegistrationAnswer,
+    RegistrationStatus,
+)
+
+__all__ = [
+    "Campaign",
+    "CheckIn",
+    "Event",
+    "EventAudience",
+    "EventQuestion",
+    "Membership",
+    "Organisation",
+    "OrganisationKind",
+    "ParticipantCategory",
+    "Registration",
+    "RegistrationAnswer",
+    "RegistrationStatus",
+    "Role",
+    "Session",
+    "Theme",
+    "User",
+    "WalkIn",
+]

@@ -1,0 +1,1 @@
+"""Organisations: the structures that run events (CRESS, clubs, associations…)."""

@@ -1,0 +1,55 @@
+"""Organisation: a structure of the social and solidarity economy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventsapp.db import UTCDateTime, enum_column_type, now_utc
+from eventsapp.enums import LabelledEnum
+from eventsapp.extensions import db
+
+
+class OrganisationKind(LabelledEnum):
+    ASSOCIATION = "association"
+    COOPERATIVE = "cooperative"
+    MUTUELLE = "mutuelle"
+    FONDATION = "fondation"
+    INSERTION = "insertion"
+    COLLECTIVITE = "collectivite"
+    RESEAU = "reseau-ess"
+    AUTRE = "autre"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "association": _l("Association"),
+            "cooperative": _l("Coopérative"),
+            "mutuelle": _l("Mutuelle"),
+            "fondation": _l("Fondation"),
+            "insertion": _l("Entreprise d'insertion / adaptée"),
+            "collectivite": _l("Collectivité"),
+            "reseau-ess": _l("Réseau ESS / CRESS"),
+            "autre": _l("Autre"),
+        }
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column_type(OrganisationKind))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    department: Mapped[str | None] = mapped_column(sa.String(3), index=True)
+    commune: Mapped[str | None] = mapped_column(sa.String(120))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"

@@ -1,0 +1,1 @@
+"""Registrations: sign-ups, seats, sessions chosen, waiting list."""

@@ -1,0 +1,31 @@
+"""Filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+
+from eventsapp.formatting import format_clock, format_day, format_moment, format_span
+from eventsapp.territories.departments import department_name
+
+
+def url_with_query(**changes: object) -> str:
+    """The current URL with some query parameters changed (None removes one);
+    used by pagination links so they keep the filters."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def install_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        day=format_day,
+        clock=format_clock,
+        moment=format_moment,
+        span=format_span,
+        department_name=department_name,
+    )
+    app.jinja_env.globals.update(url_with_query=url_with_query)

@@ -1,0 +1,1 @@
+"""Territories: French départements, the unit of every agenda filter and report."""

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Serve eventsapp for `make run`: web server, one Celery worker and one beat,
+# all stopped together with Ctrl-C.
+set -euo pipefail
+port="${1:-5000}"
+bin=.venv/bin
+
+trap 'kill 0 2>/dev/null' EXIT INT TERM
+
+"$bin/celery" -A celery_worker worker --pool=solo --loglevel=INFO --hostname="worker@%h" &
+"$bin/celery" -A celery_worker beat --loglevel=INFO &
+
+echo
+echo "  eventsapp : http://127.0.0.1:${port}"
+echo "  (Ctrl-C pour arrêter le serveur, le worker et le beat)"
+echo
+"$bin/flask" run --host 127.0.0.1 --port "$port"
