@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask_babel import get_locale
 
 from eventsapp.formatting import format_clock, format_day, format_moment, format_span
 from eventsapp.territories.departments import department_name
@@ -28,4 +29,4 @@ def install_template_helpers(app: Flask) -> None:
         span=format_span,
         department_name=department_name,
     )
-    app.jinja_env.globals.update(url_with_query=url_with_query)
+    app.jinja_env.globals.update(url_with_query=url_with_query, get_locale=get_locale)

@@ -1,0 +1,102 @@
+"""Test fixtures: an app per database backend for the session, a transaction
+rolled back after each test, and a test client sharing that transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from eventsapp import create_app
+from eventsapp.config import TestConfig
+from eventsapp.extensions import db
+from tests.databases import postgres_url, reset_postgres_schema
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def build_test_app(backend: str, instance_path: Path) -> Flask:
+    """A migrated app on ``backend``, its schema built by Alembic."""
+    if backend == "sqlite":
+        url = f"sqlite:///{instance_path / 'test.sqlite'}"
+    else:
+        url = postgres_url()
+        reset_postgres_schema(url)
+    app = create_app(TestConfig(instance_path, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = build_test_app(request.param, tmp_path_factory.mktemp(f"instance-{request.param}"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session]:
+    """Everything a test (and the requests it makes) writes is rolled back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        original_session = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+            db.session = original_session
+
+
+@pytest.fixture
+def client(app: Flask, db_session: scoped_session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while it is active."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask, db_session: scoped_session):  # noqa: ANN201
+    """``with count_queries() as counter: …`` then ``counter.count``."""
+    return lambda: QueryCounter(db.engine)
