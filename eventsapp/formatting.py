@@ -27,8 +27,15 @@ def local_time(moment: datetime, zone: str | ZoneInfo) -> datetime:
 
 def format_day(moment: datetime, zone: str | ZoneInfo) -> str:
     """ "mardi 17 novembre 2026"."""
-    local = local_time(moment, zone)
-    return babel_format_date(local.date(), format="full", locale=_locale_name())
+    day = local_time(moment, zone).date()
+    locale = _locale_name()
+    if locale.startswith("fr"):
+        # French writes the first of the month as an ordinal: "1er janvier".
+        ordinal = "1er" if day.day == 1 else str(day.day)
+        weekday = babel_format_date(day, format="EEEE", locale=locale)
+        month = babel_format_date(day, format="MMMM", locale=locale)
+        return f"{weekday} {ordinal} {month} {day.year}"
+    return babel_format_date(day, format="full", locale=locale)
 
 
 def format_clock(moment: datetime, zone: str | ZoneInfo) -> str:

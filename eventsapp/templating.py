@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from urllib.parse import urlencode
+
+from flask import Flask, request
 from flask_babel import get_locale
 
 from eventsapp.formatting import format_clock, format_day, format_moment, format_span
@@ -18,7 +20,8 @@ def url_with_query(**changes: object) -> str:
             args.pop(key, None)
         else:
             args[key] = [str(value)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
 
 
 def install_template_helpers(app: Flask) -> None:
