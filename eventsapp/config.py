@@ -145,3 +145,5 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = False
         self.CELERY = {**celery_settings(None, instance_path), "task_always_eager": True}
         self.MAIL_BACKEND = "memory"
+
+    __test__ = False  # not a pytest test class

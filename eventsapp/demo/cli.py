@@ -11,7 +11,7 @@ from eventsapp.extensions import db
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Load the demo Mois de l'ESS 2026 (idempotent)."""
+    """Load the demo Mois de l'ESS of the current year (idempotent)."""
     from eventsapp.demo.seed import seed_demo
 
     created = seed_demo()
