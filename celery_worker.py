@@ -1,4 +1,4 @@
-"""Celery entry point: ``celery -A celery_worker worker`` (and ``beat``)."""
+"""Celery entry point: ``celery -A celery_worker:celery worker`` (and ``beat``)."""
 
 from eventsapp import create_app
 

@@ -7,8 +7,8 @@ bin=.venv/bin
 
 trap 'kill 0 2>/dev/null' EXIT INT TERM
 
-"$bin/celery" -A celery_worker worker --pool=solo --loglevel=INFO --hostname="worker@%h" &
-"$bin/celery" -A celery_worker beat --loglevel=INFO &
+"$bin/celery" -A celery_worker:celery worker --pool=solo --loglevel=INFO --hostname="worker@%h" &
+"$bin/celery" -A celery_worker:celery beat --loglevel=INFO &
 
 echo
 echo "  eventsapp : http://127.0.0.1:${port}"
