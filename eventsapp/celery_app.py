@@ -30,7 +30,7 @@ def celery_init_app(app: Flask) -> Celery:
 def _ensure_filesystem_broker_folders(celery_app: Celery) -> None:
     """kombu's filesystem transport expects its folders to exist."""
     options = celery_app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
     backend = celery_app.conf.result_backend or ""

@@ -82,6 +82,8 @@ def celery_settings(redis_url: str | None, instance_path: Path) -> dict:
                 "data_folder_in": str(queue_dir),
                 "data_folder_out": str(queue_dir),
                 "processed_folder": str(processed_dir),
+                # kombu's default is a relative "control" folder in the cwd.
+                "control_folder": str(instance_path / "celery" / "control"),
                 "store_processed": False,
                 "polling_interval": 0.5,
             },
@@ -91,17 +93,26 @@ def celery_settings(redis_url: str | None, instance_path: Path) -> dict:
     return settings
 
 
+def engine_options(database_url: str) -> dict:
+    """Engine options: pre-ping pooled connections, and never wait forever for
+    a PostgreSQL server that accepts connections but does not answer."""
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 3}
+    return options
+
+
 class Config:
     """Settings read from the environment when the app is created."""
 
     def __init__(self, instance_path: Path | None = None) -> None:
-        instance = Path(os.environ.get("INSTANCE_PATH") or instance_path or DEFAULT_INSTANCE_PATH)
+        instance = Path(instance_path or os.environ.get("INSTANCE_PATH") or DEFAULT_INSTANCE_PATH)
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'eventsapp.sqlite'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.CELERY = celery_settings(self.REDIS_URL, instance)
         self.TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")
@@ -140,6 +151,10 @@ class TestConfig(Config):
         super().__init__(instance_path)
         self.INSTANCE_PATH = str(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # The environment of the machine running the tests must not leak in.
+        self.REDIS_URL = None
+        self.RATELIMIT_STORAGE_URI = "memory://"
         self.TESTING = True
         self.WTF_CSRF_ENABLED = False
         self.RATELIMIT_ENABLED = False

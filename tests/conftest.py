@@ -46,6 +46,8 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[scoped_session]:
     """Everything a test (and the requests it makes) writes is rolled back."""
+    # Each app made its own Celery app the default; shared tasks must use this one.
+    app.extensions["celery"].set_current()
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

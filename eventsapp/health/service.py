@@ -22,8 +22,16 @@ def check_broker(timeout_seconds: float = 2.0) -> str | None:
     """None when the broker accepts a connection, else the error's class name."""
     celery_app = current_app.extensions["celery"]
     try:
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout_seconds)
+        # Bound every wait: a broker that accepts the connection but never
+        # answers must not hang the health check.
+        with celery_app.connection_for_write(
+            connect_timeout=timeout_seconds,
+            transport_options={
+                "socket_timeout": timeout_seconds,
+                "socket_connect_timeout": timeout_seconds,
+            },
+        ) as connection:
+            connection.ensure_connection(max_retries=0, timeout=timeout_seconds)
     except Exception as error:  # noqa: BLE001 - any failure means "unreachable"
         return type(error).__name__
     return None
