@@ -37,13 +37,16 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
-    from eventsapp.extensions import babel, csrf, db, migrate
+    from eventsapp.caching import install_invalidation_hooks
+    from eventsapp.extensions import babel, cache, csrf, db, migrate
     from eventsapp.sqlite import configure_sqlite_connections
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app)
+    cache.init_app(app)
+    install_invalidation_hooks()
     with app.app_context():
         configure_sqlite_connections(db.engine)
 

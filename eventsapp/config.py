@@ -136,6 +136,20 @@ class Config:
         )
         self.MAIL_FILE_DIR = str(instance / "mail")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Rendered public pages (see eventsapp/caching.py): Redis shared by all
+        # processes in production; files under instance/ in the embedded mode
+        # so that the worker's changes reach the web server too.
+        if self.REDIS_URL:
+            self.CACHE_TYPE = "RedisCache"
+            self.CACHE_REDIS_URL = self.REDIS_URL
+        else:
+            self.CACHE_TYPE = "FileSystemCache"
+            self.CACHE_DIR = str(instance / "cache")
+            self.CACHE_THRESHOLD = 5000
+        # CACHE_TYPE=NullCache turns page caching off (to measure without it).
+        self.CACHE_TYPE = os.environ.get("CACHE_TYPE") or self.CACHE_TYPE
+        self.CACHE_KEY_PREFIX = "eventsapp:"
+        self.CACHE_DEFAULT_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "300"))
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -155,6 +169,8 @@ class TestConfig(Config):
         # The environment of the machine running the tests must not leak in.
         self.REDIS_URL = None
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # Tests see every change at once; tests/test_page_cache.py turns it on.
+        self.CACHE_TYPE = "NullCache"
         self.TESTING = True
         self.WTF_CSRF_ENABLED = False
         self.RATELIMIT_ENABLED = False

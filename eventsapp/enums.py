@@ -9,6 +9,9 @@ import enum
 
 from flask_babel import LazyString
 
+# Each enum's labels, built once: they are lazy strings, translated when shown.
+_LABELS: dict[type, dict[str, LazyString]] = {}
+
 
 class LabelledEnum(enum.StrEnum):
     """A string enum with a translatable label per member.
@@ -23,7 +26,10 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(self._labels()[self.value])
+        labels = _LABELS.get(type(self))
+        if labels is None:
+            labels = _LABELS[type(self)] = self._labels()
+        return str(labels[self.value])
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

@@ -21,14 +21,18 @@ from tests.databases import postgres_url, reset_postgres_schema
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def build_test_app(backend: str, instance_path: Path) -> Flask:
-    """A migrated app on ``backend``, its schema built by Alembic."""
+def build_test_app(backend: str, instance_path: Path, **overrides: object) -> Flask:
+    """A migrated app on ``backend``, its schema built by Alembic; ``overrides``
+    replace settings of the test configuration."""
     if backend == "sqlite":
         url = f"sqlite:///{instance_path / 'test.sqlite'}"
     else:
         url = postgres_url()
         reset_postgres_schema(url)
-    app = create_app(TestConfig(instance_path, url))
+    config = TestConfig(instance_path, url)
+    for name, value in overrides.items():
+        setattr(config, name, value)
+    app = create_app(config)
     with app.app_context():
         upgrade()
         db.engine.dispose()

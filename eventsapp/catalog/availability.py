@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from eventsapp.catalog.models import Event, Session
@@ -45,16 +45,20 @@ class Availability:
     def label(self) -> str:
         if self.state == "open" and self.seats_left is not None:
             return ngettext("%(num)d place restante", "%(num)d places restantes", self.seats_left)
-        return {
-            "cancelled": _("Annulé"),
-            "past": _("Terminé"),
-            "free-entry": _("Entrée libre, sans inscription"),
-            "not-open": _("Inscriptions bientôt ouvertes"),
-            "closed": _("Inscriptions closes"),
-            "open": _("Places disponibles"),
-            "waitlist": _("Complet – liste d'attente ouverte"),
-            "full": _("Complet"),
-        }[self.state]
+        return str(_STATE_LABELS[self.state])
+
+
+# Lazy, so that only the label shown is translated.
+_STATE_LABELS = {
+    "cancelled": _l("Annulé"),
+    "past": _l("Terminé"),
+    "free-entry": _l("Entrée libre, sans inscription"),
+    "not-open": _l("Inscriptions bientôt ouvertes"),
+    "closed": _l("Inscriptions closes"),
+    "open": _l("Places disponibles"),
+    "waitlist": _l("Complet – liste d'attente ouverte"),
+    "full": _l("Complet"),
+}
 
 
 def seats_taken_by_event(event_ids: Iterable[int]) -> dict[int, int]:

@@ -6,6 +6,7 @@ from urllib.parse import quote_plus
 
 from flask import Blueprint, render_template, request
 
+from eventsapp.caching import cached_public_page
 from eventsapp.catalog.availability import availability_for_events, availability_for_sessions
 from eventsapp.catalog.filters import parse_agenda_filters
 from eventsapp.catalog.jsonld import event_json_ld
@@ -27,6 +28,7 @@ def _filter_choices() -> dict:
 
 @blueprint.get("/")
 @blueprint.get("/events/")
+@cached_public_page
 def agenda():
     campaigns = list_campaigns()
     filters = parse_agenda_filters(request.args, known_campaigns={c.slug for c in campaigns})
@@ -37,6 +39,7 @@ def agenda():
 
 
 @blueprint.get("/campaigns/<slug>")
+@cached_public_page
 def campaign_page(slug: str):
     campaign = get_campaign(slug)
     filters = parse_agenda_filters(request.args)
@@ -57,6 +60,7 @@ def openstreetmap_url(event: Event) -> str | None:
 
 
 @blueprint.get("/events/<slug>")
+@cached_public_page
 def event_page(slug: str):
     event = get_public_event(slug)
     availability = availability_for_events([event])[event.id]
