@@ -1,0 +1,1 @@
+"""Benchmarks of eventsapp (not tests): run them as scripts, see bench/README.md."""
