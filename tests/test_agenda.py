@@ -254,3 +254,35 @@ def test_listing_costs_a_constant_number_of_queries(client, count_queries):
     many = queries_for_listing()
     assert few == many
     assert many <= 5
+
+
+def test_each_bad_value_is_tied_to_its_field(client):
+    html = page_text(client, "/?department=999&from=hier&kind=bal")
+    for name in ("department", "from", "kind"):
+        assert f'id="f-{name}-erreur"' in html
+        assert f'href="#f-{name}"' in html
+    assert 'aria-invalid="true" aria-describedby="f-department-erreur"' in html
+    assert 'aria-describedby="f-dates-aide f-from-erreur" aria-invalid="true"' in html
+    assert 'id="f-to-erreur"' not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "q=caf%C3%A9%00bar",
+        "commune=Laval%00",
+        "department=%00",
+        "from=2030-11-01%00",
+        "q=" + "x" * 5000,
+        "department=53&department=72",
+        "kind=%F0%9F%8E%AC",
+        "page=-1",
+        "page=%C2%B2",
+        "from=%EF%BC%92%EF%BC%90%EF%BC%93%EF%BC%90-11-01",
+    ],
+)
+def test_hostile_query_strings_never_fail(client, query):
+    EventFactory(title="Toujours là", commune="Laval")
+    response = client.get(f"/events/?{query}")
+    assert response.status_code == 200

@@ -31,7 +31,12 @@ class AgendaFilters:
     date_to: date | None = None
     text: str | None = None
     page: int = 1
-    messages: list[str] = field(default_factory=list)
+    # French message per query parameter whose value was dropped or changed.
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self.errors.values())
 
     @property
     def is_default(self) -> bool:
@@ -57,21 +62,21 @@ class AgendaFilters:
 
 
 def _clean_text(raw: str | None) -> str | None:
-    value = " ".join((raw or "").split())
+    # Control characters (a NUL byte is refused by PostgreSQL) are dropped.
+    printable = "".join(char if char.isprintable() else " " for char in (raw or ""))
+    value = " ".join(printable.split())
     return value[:MAX_TEXT_LENGTH] or None
 
 
-def _parse_date(raw: str, label: str, messages: list[str]) -> date | None:
+def _parse_date(raw: str, label: str, errors: dict[str, str], key: str) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        messages.append(
-            _(
-                "La date « %(value)s » (%(label)s) n'est pas valide : utilisez le format AAAA-MM-JJ, "
-                "par exemple 2026-11-17. Ce critère a été ignoré.",
-                value=raw[:40],
-                label=label,
-            )
+        errors[key] = _(
+            "La date « %(value)s » (%(label)s) n'est pas valide : utilisez le format AAAA-MM-JJ, "
+            "par exemple 2026-11-17. Ce critère a été ignoré.",
+            value=raw[:40],
+            label=label,
         )
         return None
 
@@ -83,11 +88,13 @@ def parse_agenda_filters(args: MultiDict, known_campaigns: set[str] | None = Non
     campaign page passes None: its campaign comes from the URL).
     """
     filters = AgendaFilters()
-    messages = filters.messages
+    errors = filters.errors
 
     campaign = _clean_text(args.get("campaign"))
     if campaign and known_campaigns is not None and campaign not in known_campaigns:
-        messages.append(_("La campagne « %(value)s » n'existe pas. Ce critère a été ignoré.", value=campaign))
+        errors["campaign"] = _(
+            "La campagne « %(value)s » n'existe pas. Ce critère a été ignoré.", value=campaign
+        )
     else:
         filters.campaign = campaign
 
@@ -95,12 +102,10 @@ def parse_agenda_filters(args: MultiDict, known_campaigns: set[str] | None = Non
     if raw_department:
         filters.department = normalise_department_code(raw_department)
         if filters.department is None:
-            messages.append(
-                _(
-                    "« %(value)s » n'est pas un numéro de département connu (par exemple 53 pour "
-                    "la Mayenne, 2A pour la Corse-du-Sud). Ce critère a été ignoré.",
-                    value=raw_department,
-                )
+            errors["department"] = _(
+                "« %(value)s » n'est pas un numéro de département connu (par exemple 53 pour "
+                "la Mayenne, 2A pour la Corse-du-Sud). Ce critère a été ignoré.",
+                value=raw_department,
             )
 
     filters.commune = _clean_text(args.get("commune"))
@@ -109,36 +114,35 @@ def parse_agenda_filters(args: MultiDict, known_campaigns: set[str] | None = Non
     if raw_kind:
         filters.kind = EventKind.from_value(raw_kind)
         if filters.kind is None:
-            messages.append(
-                _("Le type d'événement « %(value)s » n'existe pas. Ce critère a été ignoré.", value=raw_kind)
+            errors["kind"] = _(
+                "Le type d'événement « %(value)s » n'existe pas. Ce critère a été ignoré.", value=raw_kind
             )
 
     raw_audience = _clean_text(args.get("audience"))
     if raw_audience:
         filters.audience = Audience.from_value(raw_audience)
         if filters.audience is None:
-            messages.append(
-                _("Le public « %(value)s » n'existe pas. Ce critère a été ignoré.", value=raw_audience)
+            errors["audience"] = _(
+                "Le public « %(value)s » n'existe pas. Ce critère a été ignoré.", value=raw_audience
             )
 
     raw_from = _clean_text(args.get("from"))
     raw_to = _clean_text(args.get("to"))
-    filters.date_from = _parse_date(raw_from, _("du"), messages) if raw_from else None
-    filters.date_to = _parse_date(raw_to, _("au"), messages) if raw_to else None
+    filters.date_from = _parse_date(raw_from, _("du"), errors, "from") if raw_from else None
+    filters.date_to = _parse_date(raw_to, _("au"), errors, "to") if raw_to else None
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
-        messages.append(_("La date de fin est avant la date de début : les deux dates ont été inversées."))
+        errors["to"] = _("La date de fin est avant la date de début : les deux dates ont été inversées.")
         filters.date_from, filters.date_to = filters.date_to, filters.date_from
 
     filters.text = _clean_text(args.get("q"))
 
     raw_page = (args.get("page") or "1").strip()
-    if raw_page.isdigit() and 1 <= int(raw_page) <= 10_000:
+    # isdigit() alone accepts "²", which int() refuses.
+    if raw_page.isascii() and raw_page.isdigit() and 1 <= int(raw_page) <= 10_000:
         filters.page = int(raw_page)
     else:
-        messages.append(
-            _(
-                "Le numéro de page « %(value)s » n'est pas valide : voici la première page.",
-                value=raw_page[:20],
-            )
+        errors["page"] = _(
+            "Le numéro de page « %(value)s » n'est pas valide : voici la première page.",
+            value=raw_page[:20],
         )
     return filters
