@@ -8,9 +8,8 @@ measures requests per second, mean and p95 latency of:
 * a filtered agenda page (campaign + département + kind, a full page of 20
   with pagination),
 * the unfiltered agenda ``/events/``,
-* the same two pages with a query parameter unique to each request, which
-  the app ignores but which makes every request a miss of the page cache
-  (``*-miss``: what rendering a page costs),
+* the same two pages through ``/_bench/uncached/events/``, the agenda view
+  without its page cache (``*-miss``: what rendering a page costs),
 * ``/_bench/bare``, a trivial template with no database (the baseline),
 
 and prints agenda_rps / bare_rps against the target ratio of 0.5.
@@ -70,8 +69,8 @@ BARE_PATH = "/_bench/bare"
 HOST = "127.0.0.1"
 TARGET_RATIO = 0.5
 PAGE_SIZE = 20
-# Ignored by the app, but part of the page cache's key: a miss at each request.
-CACHE_MISS_PARAM = "_bench={n}"
+# The agenda view without its page cache, added by bench/agenda_app.py.
+UNCACHED_AGENDA_PATH = "/_bench/uncached/events/"
 NAME_WIDTH = 22
 SERVER_START_TIMEOUT = 30.0
 
@@ -79,7 +78,7 @@ SERVER_START_TIMEOUT = 30.0
 @dataclass(frozen=True)
 class Target:
     name: str
-    path: str  # may hold "{n}", replaced by a number unique to each request
+    path: str
 
     @property
     def shown_path(self) -> str:
@@ -93,8 +92,8 @@ def agenda_targets(campaign_slug: str) -> list[Target]:
     return [
         Target("agenda-filtered", filtered),
         Target("agenda-all", unfiltered),
-        Target("agenda-filtered-miss", f"{filtered}&{CACHE_MISS_PARAM}"),
-        Target("agenda-all-miss", f"{unfiltered}?{CACHE_MISS_PARAM}"),
+        Target("agenda-filtered-miss", filtered.replace(unfiltered, UNCACHED_AGENDA_PATH, 1)),
+        Target("agenda-all-miss", UNCACHED_AGENDA_PATH),
         Target("bare", BARE_PATH),
     ]
 
@@ -322,8 +321,15 @@ def print_report(targets: list[Target], results: dict[str, LoadResult], bare_tar
 
 def show_queries(app: Flask, targets: list[Target]) -> None:
     """Send one request to each URL in-process and print the SQL it ran, timed
-    (use paths with ``{n}``, so that the page cache does not answer)."""
+    (use the uncached agenda path, so that the page cache does not answer)."""
     from eventsapp.extensions import db
+
+    if "bench_uncached_agenda" not in app.view_functions:
+        app.add_url_rule(
+            UNCACHED_AGENDA_PATH,
+            endpoint="bench_uncached_agenda",
+            view_func=app.view_functions["catalog.agenda"].uncached,
+        )
 
     with app.app_context():
         engine = db.engine
@@ -379,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = prepare_database(app, database_url, args.events, args.keep)
     targets = agenda_targets(summary.campaign_slugs[0])
     if args.show_queries:
-        show_queries(app, [target for target in targets if "{n}" in target.path])
+        show_queries(app, [target for target in targets if target.path.startswith(UNCACHED_AGENDA_PATH)])
         return 0
     cache_type = app.config.get("CACHE_TYPE", "none")
     if cache_type == "FileSystemCache":

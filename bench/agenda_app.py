@@ -1,7 +1,8 @@
 """WSGI module served by gunicorn for the agenda benchmark.
 
 The real app, configured from the environment (``DATABASE_URL``,
-``INSTANCE_PATH``) like ``wsgi.py``, plus one extra route, ``/_bench/bare``:
+``INSTANCE_PATH``) like ``wsgi.py``, plus two extra routes: ``/_bench/uncached/events/``, the agenda view
+without its page cache, and ``/_bench/bare``:
 a trivial page rendered from a small Jinja template string with no database
 access. It goes through the same server, workers, Flask request handling and
 Jinja environment as the agenda, so the ratio agenda/bare isolates what the
@@ -22,7 +23,16 @@ BARE_TEMPLATE = (
     "<body><p>{{ message }}</p></body></html>"
 )
 
+UNCACHED_AGENDA_PATH = "/_bench/uncached/events/"
+
 app = create_app()
+# The agenda view without its page cache (Flask-Caching keeps it as
+# ``.uncached``): what rendering an agenda page costs, same filters, same code.
+app.add_url_rule(
+    UNCACHED_AGENDA_PATH,
+    endpoint="bench_uncached_agenda",
+    view_func=app.view_functions["catalog.agenda"].uncached,
+)
 
 
 @app.get(BARE_PATH)

@@ -59,8 +59,10 @@ def register_celery(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from eventsapp.catalog.views import blueprint as catalog
+    from eventsapp.converters import SlugConverter
     from eventsapp.health.views import blueprint as health
 
+    app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(catalog)
     app.register_blueprint(health)
 

@@ -16,14 +16,16 @@ data it shows.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
 from uuid import uuid4
 
 import sqlalchemy as sa
 from flask import current_app, request
 from flask_babel import get_locale
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from eventsapp.extensions import cache
 
@@ -59,16 +61,30 @@ def bump_catalog_version() -> None:
     cache.set(CATALOG_VERSION_KEY, uuid4().hex, timeout=0)
 
 
-def public_page_cache_key(*_args: object, **_kwargs: object) -> str:
-    """The cache key of the current request's public page."""
-    minute = int(time.time() // 60)
-    return f"page:{catalog_version()}:{minute}:{get_locale()}:{request.full_path}"
+def _current_minute() -> int:
+    return int(time.time() // 60)
 
 
-def cached_public_page(view: Callable) -> Callable:
-    """Cache a public GET view's rendered page under ``public_page_cache_key``
-    (for ``CACHE_DEFAULT_TIMEOUT`` seconds at most)."""
-    return cache.cached(make_cache_key=public_page_cache_key)(view)
+def public_page_cache_key(query_parameters: Iterable[str]) -> str:
+    """The cache key of the current request's public page.
+
+    Only the query parameters the page reads are part of it (their first
+    value, as the page reads them), so tracking parameters such as
+    ``utm_source`` share one entry instead of each forcing a new rendering.
+    """
+    args = request.args
+    used = sorted((name, args[name]) for name in query_parameters if name in args)
+    target = f"{request.path}?{urlencode(used)}"
+    digest = hashlib.sha256(target.encode()).hexdigest()
+    return f"page:{catalog_version()}:{_current_minute()}:{get_locale()}:{digest}"
+
+
+def cached_public_page(query_parameters: Iterable[str] = ()) -> Callable[[Callable], Callable]:
+    """Decorator: cache a public GET view's page for ``CACHE_DEFAULT_TIMEOUT``
+    seconds at most, keyed by ``public_page_cache_key``. The undecorated view
+    stays reachable as ``view.uncached``."""
+    parameters = tuple(query_parameters)
+    return cache.cached(make_cache_key=lambda *_args, **_kwargs: public_page_cache_key(parameters))
 
 
 def _touches_public_data(session: Session) -> bool:
@@ -92,11 +108,17 @@ def _on_orm_execute(state: ORMExecuteState) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.info.pop(_DIRTY_FLAG, False) and current_app:
-        bump_catalog_version()
+        try:
+            bump_catalog_version()
+        except Exception:  # noqa: BLE001 - the commit succeeded; pages expire anyway
+            current_app.logger.exception("Could not invalidate the public page cache")
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_DIRTY_FLAG, None)
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's end forgets the flag: a rolled-back
+    # savepoint does not undo what the enclosing transaction will commit.
+    if transaction.parent is None:
+        session.info.pop(_DIRTY_FLAG, None)
 
 
 def install_invalidation_hooks() -> None:
@@ -106,4 +128,4 @@ def install_invalidation_hooks() -> None:
     sa.event.listen(Session, "after_flush", _after_flush)
     sa.event.listen(Session, "do_orm_execute", _on_orm_execute)
     sa.event.listen(Session, "after_commit", _after_commit)
-    sa.event.listen(Session, "after_rollback", _after_rollback)
+    sa.event.listen(Session, "after_transaction_end", _after_transaction_end)

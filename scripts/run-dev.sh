@@ -5,7 +5,8 @@ set -euo pipefail
 port="${1:-5000}"
 bin=.venv/bin
 
-trap 'kill 0 2>/dev/null' EXIT INT TERM
+# Stop our own background jobs (worker, beat), not make's process group.
+trap 'kill $(jobs -p) 2>/dev/null' EXIT INT TERM
 
 "$bin/celery" -A celery_worker:celery worker --pool=solo --loglevel=INFO --hostname="worker@%h" &
 "$bin/celery" -A celery_worker:celery beat --loglevel=INFO &

@@ -280,9 +280,23 @@ def test_each_bad_value_is_tied_to_its_field(client):
         "page=-1",
         "page=%C2%B2",
         "from=%EF%BC%92%EF%BC%90%EF%BC%93%EF%BC%90-11-01",
+        "to=9999-12-31",
+        "from=0001-01-01",
+        "from=1999-12-31&to=2101-01-01",
+        "page=" + "9" * 5000,
     ],
 )
 def test_hostile_query_strings_never_fail(client, query):
     EventFactory(title="Toujours là", commune="Laval")
     response = client.get(f"/events/?{query}")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/events/%00", "/campaigns/%00", "/events/un.point", "/events/a%2Fb"])
+def test_impossible_slugs_are_a_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_dates_out_of_range_are_explained(client):
+    html = page_text(client, "/?to=9999-12-31")
+    assert "La date « 9999-12-31 » (au) n&#39;est pas valide" in html

@@ -117,6 +117,7 @@ def test_keyboard_reaches_the_skip_link_and_the_filters(live_server, browser):
     assert focused == "Aller au contenu"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#contenu"
+    assert page.evaluate("document.activeElement.id") == "contenu"
     # Every filter field has a label the browser knows about.
     for label in (
         "Recherche",
@@ -125,8 +126,8 @@ def test_keyboard_reaches_the_skip_link_and_the_filters(live_server, browser):
         "Commune",
         "Type d'événement",
         "Public",
-        "Du",
-        "Au",
+        "Du (date de début)",
+        "Au (date de fin)",
     ):
         assert page.get_by_label(label, exact=True).count() == 1, label
     context.close()

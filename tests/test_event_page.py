@@ -2,12 +2,18 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from eventsapp.catalog.vocabulary import Audience, EventKind, EventStatus
-from tests.factories import CampaignFactory, EventFactory, RegistrationFactory, SessionFactory
+from tests.factories import (
+    CampaignFactory,
+    EventFactory,
+    OrganisationFactory,
+    RegistrationFactory,
+    SessionFactory,
+)
 
 
 def json_ld(html: str) -> dict:
@@ -154,3 +160,45 @@ def test_organiser_text_is_escaped_everywhere(client):
     assert "<script>alert(1)" not in html
     assert "<img src=x>" not in html and "&lt;img src=x&gt;" in html
     assert "<b>Salle</b>" not in html
+
+
+def test_script_urls_are_never_links(client):
+    organisation = OrganisationFactory(website="javascript:alert(1)")
+    EventFactory(slug="piege", organisation=organisation, online_url="JavaScript:alert(2)")
+    html = client.get("/events/piege").get_data(as_text=True)
+    assert "javascript:" not in html.lower()
+    data = json_ld(html)
+    assert "url" not in data["organizer"]
+    assert data["eventAttendanceMode"].endswith("OfflineEventAttendanceMode")
+
+
+def test_registration_not_yet_open_is_a_pre_order(client):
+    opens = datetime(2030, 10, 1, 8, 0, tzinfo=UTC)
+    EventFactory(slug="bientot", starts_at=datetime(2030, 11, 5, 17, 0, tzinfo=UTC),
+                 ends_at=datetime(2030, 11, 5, 19, 0, tzinfo=UTC), registration_opens_at=opens)  # fmt: skip
+    html = client.get("/events/bientot").get_data(as_text=True)
+    assert "Inscriptions bientôt ouvertes" in html
+    offers = json_ld(html)["offers"]
+    assert offers["availability"] == "https://schema.org/PreOrder"
+    assert offers["validFrom"] == "2030-10-01T10:00:00+02:00"
+
+
+def test_event_without_any_place_has_no_location(client):
+    EventFactory(slug="nulle-part", venue_name="", venue_address="", commune="", venue_postcode="")
+    assert "location" not in json_ld(client.get("/events/nulle-part").get_data(as_text=True))
+
+
+def test_windows_line_endings_still_make_paragraphs(client):
+    EventFactory(slug="crlf", description="Premier.\r\n\r\nSecond.")
+    html = client.get("/events/crlf").get_data(as_text=True)
+    assert "<p>Premier.</p><p>Second.</p>" in html
+
+
+def test_a_finished_campaign_shows_its_whole_programme(client):
+    campaign = CampaignFactory(slug="mois-ess-2020", starts_on=date(2020, 11, 1), ends_on=date(2020, 11, 30))
+    EventFactory(title="Ciné-débat de 2020", campaign=campaign,
+                 starts_at=datetime(2020, 11, 17, 17, 30, tzinfo=UTC),
+                 ends_at=datetime(2020, 11, 17, 20, 0, tzinfo=UTC))  # fmt: skip
+    html = client.get("/campaigns/mois-ess-2020").get_data(as_text=True)
+    assert "Ciné-débat de 2020" in html
+    assert "Terminé" in html

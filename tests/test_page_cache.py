@@ -17,6 +17,12 @@ from tests.conftest import build_test_app
 from tests.factories import EventFactory, RegistrationFactory
 
 
+@pytest.fixture(autouse=True)
+def frozen_minute(monkeypatch):
+    """The key's minute must not roll over in the middle of a test."""
+    monkeypatch.setattr("eventsapp.caching._current_minute", lambda: 29_000_000)
+
+
 @pytest.fixture
 def cached_app(tmp_path) -> Iterator[Flask]:
     """An app with a real (in-process) cache, on its own SQLite file; tests commit."""
@@ -108,3 +114,39 @@ def test_the_version_is_shared_through_the_file_cache(tmp_path):
         db.session.remove()
     with web.app_context():
         assert catalog_version() != seen_by_web
+
+
+def test_tracking_parameters_share_the_cached_page(cached_app):
+    client = cached_app.test_client()
+    event = EventFactory(title="Avant")
+    db.session.commit()
+    assert "Avant" in html(client, "/?department=53")
+    db.session.execute(sa.text("UPDATE events SET title = 'Après'"))
+    db.session.commit()
+    # Same filters, extra tracking parameters: the same (cached) page.
+    assert "Avant" in html(client, "/?utm_source=lettre&department=53&fbclid=abc")
+    assert event.id
+
+
+def test_a_rolled_back_savepoint_does_not_lose_the_invalidation(cached_app):
+    client = cached_app.test_client()
+    event = EventFactory(capacity=10)
+    db.session.commit()
+    assert "10 places restantes" in html(client, "/")
+    RegistrationFactory(event=db.session.get(Event, event.id), seats=4)
+    # A nested attempt fails and is rolled back (as a duplicate sign-up would be)…
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    # …but the registration flushed before it is committed, and must show.
+    db.session.commit()
+    assert "6 places restantes" in html(client, "/")
+
+
+def test_a_cache_failure_does_not_fail_the_commit(cached_app, monkeypatch):
+    def broken_bump() -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr("eventsapp.caching.bump_catalog_version", broken_bump)
+    EventFactory(title="Enregistré quand même")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1

@@ -16,6 +16,11 @@ from eventsapp.catalog.vocabulary import Audience, EventKind
 from eventsapp.territories.departments import normalise_department_code
 
 MAX_TEXT_LENGTH = 200
+# The query parameters the agenda reads (and the page cache keys on).
+AGENDA_PARAMETERS = ("campaign", "department", "commune", "kind", "audience", "from", "to", "q", "page")
+# Dates outside this range are typing mistakes (and overflow time arithmetic).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 
 
 @dataclass
@@ -70,7 +75,10 @@ def _clean_text(raw: str | None) -> str | None:
 
 def _parse_date(raw: str, label: str, errors: dict[str, str], key: str) -> date | None:
     try:
-        return date.fromisoformat(raw.strip())
+        parsed = date.fromisoformat(raw.strip())
+        if EARLIEST_DATE <= parsed <= LATEST_DATE:
+            return parsed
+        raise ValueError(raw)
     except ValueError:
         errors[key] = _(
             "La date « %(value)s » (%(label)s) n'est pas valide : utilisez le format AAAA-MM-JJ, "
@@ -138,7 +146,7 @@ def parse_agenda_filters(args: MultiDict, known_campaigns: set[str] | None = Non
 
     raw_page = (args.get("page") or "1").strip()
     # isdigit() alone accepts "²", which int() refuses.
-    if raw_page.isascii() and raw_page.isdigit() and 1 <= int(raw_page) <= 10_000:
+    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 5 and 1 <= int(raw_page) <= 10_000:
         filters.page = int(raw_page)
     else:
         errors["page"] = _(

@@ -9,6 +9,7 @@ from flask import url_for
 from eventsapp.catalog.availability import Availability
 from eventsapp.catalog.models import Event
 from eventsapp.catalog.vocabulary import EventStatus
+from eventsapp.templating import safe_url
 from eventsapp.territories.departments import department_name
 
 
@@ -35,17 +36,18 @@ def event_json_ld(event: Event, availability: Availability) -> dict[str, Any]:
     zone = event.zone
     page_url = url_for("catalog.event_page", slug=event.slug, _external=True)
     has_place = bool(event.venue_name or event.venue_address or event.commune)
-    if event.online_url and has_place:
+    online_url = safe_url(event.online_url)
+    if online_url and has_place:
         mode = "MixedEventAttendanceMode"
-    elif event.online_url:
+    elif online_url:
         mode = "OnlineEventAttendanceMode"
     else:
         mode = "OfflineEventAttendanceMode"
     locations: list[dict[str, Any]] = []
     if has_place:
         locations.append(_place(event))
-    if event.online_url:
-        locations.append({"@type": "VirtualLocation", "url": event.online_url})
+    if online_url:
+        locations.append({"@type": "VirtualLocation", "url": online_url})
 
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -58,23 +60,33 @@ def event_json_ld(event: Event, availability: Availability) -> dict[str, Any]:
         "eventStatus": "https://schema.org/"
         + ("EventCancelled" if event.status == EventStatus.CANCELLED else "EventScheduled"),
         "eventAttendanceMode": f"https://schema.org/{mode}",
-        "location": locations[0] if len(locations) == 1 else locations,
         "organizer": {
             "@type": "Organization",
             "name": event.organisation.name,
-            **({"url": event.organisation.website} if event.organisation.website else {}),
         },
         "inLanguage": "fr",
     }
+    if locations:
+        data["location"] = locations[0] if len(locations) == 1 else locations
+    website = safe_url(event.organisation.website)
+    if website:
+        data["organizer"]["url"] = website
     if event.is_free or event.registration_required:
-        in_stock = availability.state in ("open", "free-entry", "not-open")
+        if availability.state in ("open", "free-entry"):
+            stock = "InStock"
+        elif availability.state == "not-open":
+            stock = "PreOrder"
+        else:
+            stock = "SoldOut"
         data["offers"] = {
             "@type": "Offer",
             "price": 0 if event.is_free else None,
             "priceCurrency": "EUR",
             "url": page_url,
-            "availability": "https://schema.org/" + ("InStock" if in_stock else "SoldOut"),
+            "availability": f"https://schema.org/{stock}",
         }
+        if availability.opens_at:
+            data["offers"]["validFrom"] = availability.opens_at.astimezone(zone).isoformat()
         if not event.is_free:
             data["offers"].pop("price")
     if event.audiences:

@@ -151,6 +151,10 @@ class Event(db.Model):
         return ZoneInfo(self.timezone)
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @property
     def is_public(self) -> bool:
         return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 

@@ -114,6 +114,18 @@ def search_agenda(
     return AgendaPage(pagination, availability_for_events(pagination.items, now))
 
 
+def search_campaign_agenda(
+    campaign: Campaign, filters: AgendaFilters, now: datetime | None = None
+) -> AgendaPage:
+    """The campaign's agenda: upcoming events while it runs, its whole
+    programme once it is over (a past Mois de l'ESS is not an empty page)."""
+    filters.campaign = campaign.slug
+    today = (now or now_utc()).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    if filters.date_from is None and campaign.ends_on < today:
+        filters.date_from = campaign.starts_on
+    return search_agenda(filters, now=now)
+
+
 def get_public_event(slug: str) -> Event:
     """The event with this slug if the public may see it, else ``NotFound``."""
     event = db.session.scalar(
@@ -170,6 +182,7 @@ def create_event(organisation: Organisation, **fields: Any) -> Event:
     """
     audiences = fields.pop("audiences", [])
     slug = fields.pop("slug", None) or unique_slug(Event, fields["title"])
+    fields.setdefault("timezone", current_app.config["TIMEZONE"])
     if fields.get("ends_at") and fields.get("starts_at") and fields["ends_at"] <= fields["starts_at"]:
         raise ValueError("an event must end after it starts")
     event = Event(organisation=organisation, slug=slug, **fields)

@@ -8,10 +8,16 @@ from flask import Blueprint, render_template, request
 
 from eventsapp.caching import cached_public_page
 from eventsapp.catalog.availability import availability_for_events, availability_for_sessions
-from eventsapp.catalog.filters import parse_agenda_filters
+from eventsapp.catalog.filters import AGENDA_PARAMETERS, parse_agenda_filters
 from eventsapp.catalog.jsonld import event_json_ld
 from eventsapp.catalog.models import Event
-from eventsapp.catalog.service import get_campaign, get_public_event, list_campaigns, search_agenda
+from eventsapp.catalog.service import (
+    get_campaign,
+    get_public_event,
+    list_campaigns,
+    search_agenda,
+    search_campaign_agenda,
+)
 from eventsapp.catalog.vocabulary import Audience, EventKind
 from eventsapp.territories.departments import DEPARTMENTS
 
@@ -28,8 +34,9 @@ def _filter_choices() -> dict:
 
 @blueprint.get("/")
 @blueprint.get("/events/")
-@cached_public_page
-def agenda():
+@cached_public_page(AGENDA_PARAMETERS)
+def agenda() -> str:
+    """The public agenda, narrowed by the query string's filters."""
     campaigns = list_campaigns()
     filters = parse_agenda_filters(request.args, known_campaigns={c.slug for c in campaigns})
     page = search_agenda(filters)
@@ -38,13 +45,13 @@ def agenda():
     )
 
 
-@blueprint.get("/campaigns/<slug>")
-@cached_public_page
-def campaign_page(slug: str):
+@blueprint.get("/campaigns/<slug:slug>")
+@cached_public_page(AGENDA_PARAMETERS)
+def campaign_page(slug: str) -> str:
+    """A campaign's description and its agenda, with the same filters."""
     campaign = get_campaign(slug)
     filters = parse_agenda_filters(request.args)
-    filters.campaign = campaign.slug
-    page = search_agenda(filters)
+    page = search_campaign_agenda(campaign, filters)
     return render_template(
         "catalog/campaign.html", campaign=campaign, page=page, filters=filters, **_filter_choices()
     )
@@ -59,9 +66,10 @@ def openstreetmap_url(event: Event) -> str | None:
     return f"https://www.openstreetmap.org/search?query={quote_plus(address)}" if address else None
 
 
-@blueprint.get("/events/<slug>")
-@cached_public_page
-def event_page(slug: str):
+@blueprint.get("/events/<slug:slug>")
+@cached_public_page()
+def event_page(slug: str) -> str:
+    """An event's public page, with its JSON-LD."""
     event = get_public_event(slug)
     availability = availability_for_events([event])[event.id]
     return render_template(
