@@ -36,6 +36,7 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    """Bind the extensions, the page-cache invalidation hooks and SQLite settings."""
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
     from eventsapp.caching import install_invalidation_hooks
     from eventsapp.extensions import babel, cache, csrf, db, migrate
@@ -52,12 +53,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_celery(app: Flask) -> None:
+    """Create the Celery app bound to this Flask app (``app.extensions["celery"]``)."""
     from eventsapp.celery_app import celery_init_app
 
     celery_init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    """The URL converters and every feature's blueprint."""
     from eventsapp.catalog.views import blueprint as catalog
     from eventsapp.converters import SlugConverter
     from eventsapp.health.views import blueprint as health
@@ -68,18 +71,21 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    """French pages for HTTP errors and unexpected exceptions."""
     from eventsapp.errors import register_http_error_pages
 
     register_http_error_pages(app)
 
 
 def register_template_helpers(app: Flask) -> None:
+    """Template filters (French dates, URLs, paragraphs) and globals."""
     from eventsapp.templating import install_template_helpers
 
     install_template_helpers(app)
 
 
 def register_cli(app: Flask) -> None:
+    """``flask seed-demo``; Flask-Migrate adds ``flask db``."""
     from eventsapp.demo.cli import seed_demo_command
 
     app.cli.add_command(seed_demo_command)

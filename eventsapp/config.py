@@ -142,6 +142,8 @@ class Config:
         if self.REDIS_URL:
             self.CACHE_TYPE = "RedisCache"
             self.CACHE_REDIS_URL = self.REDIS_URL
+            # A slow cache must not hang pages or commits: give up quickly.
+            self.CACHE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
         else:
             self.CACHE_TYPE = "FileSystemCache"
             self.CACHE_DIR = str(instance / "cache")
@@ -149,7 +151,7 @@ class Config:
         # CACHE_TYPE=NullCache turns page caching off (to measure without it).
         self.CACHE_TYPE = os.environ.get("CACHE_TYPE") or self.CACHE_TYPE
         self.CACHE_KEY_PREFIX = "eventsapp:"
-        self.CACHE_DEFAULT_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "300"))
+        self.CACHE_DEFAULT_TIMEOUT = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "120"))
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -39,10 +39,12 @@ class Availability:
 
     @property
     def can_register(self) -> bool:
+        """True while a sign-up (or a place on the waiting list) is possible."""
         return self.state in ("open", "waitlist")
 
     @property
     def label(self) -> str:
+        """What the person reads: "12 places restantes", "Complet"…"""
         if self.state == "open" and self.seats_left is not None:
             return ngettext("%(num)d place restante", "%(num)d places restantes", self.seats_left)
         return str(_STATE_LABELS[self.state])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from eventsapp.health.service import check_broker, check_database
 
@@ -10,7 +10,8 @@ blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
-def healthz():
+def healthz() -> tuple[Response, int]:
+    """200 when the database and the broker answer, else 503 naming which failed."""
     failures = {"database": check_database(), "broker": check_broker()}
     body = {name: ("ok" if error is None else f"unreachable: {error}") for name, error in failures.items()}
     healthy = all(error is None for error in failures.values())
