@@ -300,3 +300,32 @@ def test_impossible_slugs_are_a_404(client, path):
 def test_dates_out_of_range_are_explained(client):
     html = page_text(client, "/?to=9999-12-31")
     assert "La date « 9999-12-31 » (au) n&#39;est pas valide" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("q=ecole", True),
+        ("q=%C3%89COLE", True),
+        ("q=ciné+école", True),
+        ("q=oeuvre", True),  # the organiser's name, "Œuvre" with its ligature
+        ("q=ecole+piscine", False),  # every word must match
+        ("commune=chateau-gontier", True),
+        ("commune=CH%C3%82TEAU+GONTIER", True),
+        ("commune=chateau", False),  # a commune is matched whole
+    ],
+)
+def test_search_and_commune_ignore_accents_case_and_punctuation(client, query, found):
+    organisation = OrganisationFactory(name="L'Œuvre coopérative")
+    EventFactory(title="Ciné-débat à l'École", commune="Château-Gontier", organisation=organisation)
+    assert ("Ciné-débat à l&#39;École" in page_text(client, f"/?{query}")) is found
+
+
+def test_renaming_keeps_the_folded_copies_in_step(client, db_session):
+    event = EventFactory(title="Ancien titre", commune="Laval")
+    assert "Ancien titre" in page_text(client, "/?q=ancien")
+    event.title = "Découverte"
+    event.commune = "Évron"
+    db_session.flush()
+    html = page_text(client, "/?q=decouverte&commune=evron")
+    assert "Découverte" in html

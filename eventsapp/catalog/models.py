@@ -13,6 +13,7 @@ from eventsapp.catalog.vocabulary import Audience, EventKind, EventStatus, Quest
 from eventsapp.db import UTCDateTime, enum_column_type, now_utc
 from eventsapp.extensions import db
 from eventsapp.organisations.models import Organisation
+from eventsapp.text import fold
 
 
 class Campaign(db.Model):
@@ -82,6 +83,10 @@ class Event(db.Model):
     venue_postcode: Mapped[str] = mapped_column(sa.String(10), default="")
     commune: Mapped[str] = mapped_column(sa.String(120), default="")
     department: Mapped[str] = mapped_column(sa.String(3), default="")
+    # Folded copies (eventsapp.text.fold) kept by the mapper hooks below, so
+    # that filters and search ignore accents and case on every database.
+    commune_key: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
@@ -143,7 +148,7 @@ class Event(db.Model):
         sa.Index("ix_events_campaign_status_starts_at", "campaign_id", "status", "starts_at"),
         sa.Index("ix_events_department_starts_at", "department", "starts_at"),
         sa.Index("ix_events_kind_starts_at", "kind", "starts_at"),
-        sa.Index("ix_events_commune", "commune"),
+        sa.Index("ix_events_commune_key", "commune_key"),
     )
 
     @property
@@ -160,6 +165,18 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+def _searchable_text(event: Event) -> str:
+    parts = (event.title, event.summary, event.description, event.venue_name, event.commune)
+    return fold(" ".join(part or "" for part in parts))
+
+
+@sa.event.listens_for(Event, "before_insert")
+@sa.event.listens_for(Event, "before_update")
+def _refresh_folded_columns(_mapper: object, _connection: object, event: Event) -> None:
+    event.commune_key = fold(event.commune)
+    event.search_text = _searchable_text(event)
 
 
 class Session(db.Model):

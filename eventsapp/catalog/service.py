@@ -26,6 +26,7 @@ from eventsapp.db import now_utc
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
 from eventsapp.organisations.models import Organisation
+from eventsapp.text import fold
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
@@ -44,10 +45,6 @@ class AgendaPage:
 
 def _start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def agenda_statement(filters: AgendaFilters, now: datetime | None = None) -> sa.Select:
@@ -72,9 +69,7 @@ def agenda_statement(filters: AgendaFilters, now: datetime | None = None) -> sa.
     if filters.department:
         statement = statement.where(Event.department == filters.department)
     if filters.commune:
-        statement = statement.where(
-            sa.or_(Event.commune == filters.commune, sa.func.lower(Event.commune) == filters.commune.lower())
-        )
+        statement = statement.where(Event.commune_key == fold(filters.commune))
     if filters.kind:
         statement = statement.where(Event.kind == filters.kind)
     if filters.audience:
@@ -83,16 +78,15 @@ def agenda_statement(filters: AgendaFilters, now: datetime | None = None) -> sa.
         )
     if filters.text:
         organisation_name = (
-            sa.select(Organisation.name).where(Organisation.id == Event.organisation_id).scalar_subquery()
+            sa.select(Organisation.name_folded)
+            .where(Organisation.id == Event.organisation_id)
+            .scalar_subquery()
         )
-        searched = (Event.title, Event.summary, Event.description, Event.venue_name, Event.commune)
-        for word in filters.text.split()[:8]:
-            pattern = f"%{_escape_like(word)}%"
+        # Every word must appear, in the event's text or its organiser's name.
+        for word in fold(filters.text).split()[:8]:
+            pattern = f"%{word}%"
             statement = statement.where(
-                sa.or_(
-                    *(column.ilike(pattern, escape="\\") for column in searched),
-                    organisation_name.ilike(pattern, escape="\\"),
-                )
+                sa.or_(Event.search_text.like(pattern), organisation_name.like(pattern))
             )
     return statement.order_by(Event.starts_at, Event.id)
 

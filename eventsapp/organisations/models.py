@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from eventsapp.db import UTCDateTime, enum_column_type, now_utc
 from eventsapp.enums import LabelledEnum
 from eventsapp.extensions import db
+from eventsapp.text import fold
 
 
 class OrganisationKind(LabelledEnum):
@@ -42,6 +43,8 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # eventsapp.text.fold(name), kept by the mapper hooks below, for search.
+    name_folded: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column_type(OrganisationKind))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -53,3 +56,9 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"
+
+
+@sa.event.listens_for(Organisation, "before_insert")
+@sa.event.listens_for(Organisation, "before_update")
+def _refresh_folded_name(_mapper: object, _connection: object, organisation: Organisation) -> None:
+    organisation.name_folded = fold(organisation.name)
