@@ -103,6 +103,8 @@ class Event(db.Model):
     waitlist_enabled: Mapped[bool] = mapped_column(default=False)
     max_seats_per_registration: Mapped[int] = mapped_column(default=1)
     requires_email_confirmation: Mapped[bool] = mapped_column(default=False)
+    # How long a pending (double opt-in) registration holds its seats.
+    pending_expiry_minutes: Mapped[int] = mapped_column(default=24 * 60, server_default="1440")
     # No promotion from the waiting list later than this before the start.
     waitlist_cutoff_minutes: Mapped[int] = mapped_column(default=120)
 

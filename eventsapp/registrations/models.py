@@ -98,6 +98,8 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While PENDING (double opt-in): when the held seats are released.
+    pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal data erased (GDPR); the row still counts in figures.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -114,6 +116,8 @@ class Registration(db.Model):
         sa.CheckConstraint("seats >= 1", name="seats_positive"),
         sa.Index("ix_registrations_event_id_status", "event_id", "status"),
         sa.Index("ix_registrations_email", "email"),
+        # The expiry sweep looks for pending registrations past their time.
+        sa.Index("ix_registrations_status_pending_expires_at", "status", "pending_expires_at"),
         # One active registration per e-mail and event.
         sa.Index(
             "uq_registrations_active_email",
