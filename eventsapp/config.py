@@ -119,6 +119,8 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "fr"
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
         self.SITE_NAME = os.environ.get("SITE_NAME", "eventsapp")
+        # The address people use, for links in e-mails and feeds.
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         self.AGENDA_PAGE_SIZE = int(os.environ.get("AGENDA_PAGE_SIZE", "20"))
         # Mail: SMTP in production; in the embedded mode messages are written
         # as files under instance/mail (MAIL_BACKEND=file).

@@ -92,7 +92,10 @@ class Registration(db.Model):
     status: Mapped[RegistrationStatus] = mapped_column(enum_column_type(RegistrationStatus))
     # Order on the waiting list; set while waitlisted.
     waitlist_position: Mapped[int | None] = mapped_column()
-    # SHA-256 of the secret in the person's private link; the secret is never stored.
+    # The private link's token is HMAC(SECRET_KEY, token_salt): it can be put
+    # in every later e-mail, yet only its SHA-256 is stored (for lookups), and
+    # a new salt revokes the old link. See registrations/tokens.py.
+    token_salt: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

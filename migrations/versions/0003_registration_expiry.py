@@ -1,6 +1,7 @@
 """Double opt-in: when a pending registration releases its seats
 (registrations.pending_expires_at), and how long it may hold them per event
-(events.pending_expiry_minutes, 24 h by default).
+(events.pending_expiry_minutes, 24 h by default); the salt from which the
+private link's token is derived (registrations.token_salt).
 
 Revision ID: 0003
 Revises: 0002
@@ -27,6 +28,7 @@ def upgrade():
 
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pending_expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("token_salt", sa.String(length=64), server_default="", nullable=False))
         batch_op.create_index(
             "ix_registrations_status_pending_expires_at", ["status", "pending_expires_at"], unique=False
         )
@@ -35,6 +37,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.drop_index("ix_registrations_status_pending_expires_at")
+        batch_op.drop_column("token_salt")
         batch_op.drop_column("pending_expires_at")
 
     with op.batch_alter_table("events", schema=None) as batch_op:
