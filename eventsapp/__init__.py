@@ -36,10 +36,14 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the extensions, the page-cache invalidation hooks and SQLite settings."""
+    """Bind the extensions, the page-cache invalidation, lock and outbox
+    dispatch hooks, the mailer and SQLite settings."""
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
     from eventsapp.caching import install_invalidation_hooks
     from eventsapp.extensions import babel, cache, csrf, db, migrate
+    from eventsapp.locking import install_lock_hooks
+    from eventsapp.notifications.dispatch import install_dispatch_hooks
+    from eventsapp.notifications.mailer import init_mailer
     from eventsapp.sqlite import configure_sqlite_connections
 
     db.init_app(app)
@@ -48,6 +52,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app)
     cache.init_app(app)
     install_invalidation_hooks()
+    install_lock_hooks()
+    init_mailer(app)
+    install_dispatch_hooks()
     with app.app_context():
         configure_sqlite_connections(db.engine)
 
@@ -64,10 +71,14 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.catalog.views import blueprint as catalog
     from eventsapp.converters import SlugConverter
     from eventsapp.health.views import blueprint as health
+    from eventsapp.notifications.views import blueprint as notifications
+    from eventsapp.registrations.views import blueprint as registrations
 
     app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(catalog)
     app.register_blueprint(health)
+    app.register_blueprint(notifications)
+    app.register_blueprint(registrations)
 
 
 def register_error_handlers(app: Flask) -> None:

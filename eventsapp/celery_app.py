@@ -22,7 +22,9 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
     _ensure_filesystem_broker_folders(celery_app)
-    celery_app.autodiscover_tasks(["eventsapp.health"], force=True)
+    celery_app.autodiscover_tasks(
+        ["eventsapp.health", "eventsapp.notifications", "eventsapp.registrations"], force=True
+    )
     app.extensions["celery"] = celery_app
     return celery_app
 

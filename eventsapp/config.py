@@ -62,7 +62,15 @@ def celery_settings(redis_url: str | None, instance_path: Path) -> dict:
         "task_reject_on_worker_lost": True,
         "task_soft_time_limit": 120,
         "task_time_limit": 180,
-        "beat_schedule": {},
+        "beat_schedule": {
+            # Double opt-in registrations never confirmed release their seats.
+            "expire-pending-registrations": {
+                "task": "registrations.expire_pending",
+                "schedule": 300.0,
+            },
+            # Outbox rows the after-commit dispatch did not get through.
+            "relay-outbox": {"task": "notifications.relay_outbox", "schedule": 60.0},
+        },
     }
     if redis_url:
         settings.update(

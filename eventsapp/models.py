@@ -3,6 +3,7 @@
 from eventsapp.accounts.models import Membership, Role, User
 from eventsapp.catalog.models import Campaign, Event, EventAudience, EventQuestion, Session, Theme
 from eventsapp.checkin.models import CheckIn, WalkIn
+from eventsapp.notifications.models import OutboxMessage
 from eventsapp.organisations.models import Organisation, OrganisationKind
 from eventsapp.registrations.models import (
     ParticipantCategory,
@@ -19,6 +20,7 @@ __all__ = [
     "EventQuestion",
     "Membership",
     "Organisation",
+    "OutboxMessage",
     "OrganisationKind",
     "ParticipantCategory",
     "Registration",

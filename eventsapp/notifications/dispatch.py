@@ -1,0 +1,265 @@
+"""Handing outbox rows to Celery once their transaction has committed.
+
+How it works
+------------
+1. ``after_flush`` notes the id of every new ``OutboxMessage`` in
+   ``session.info``, with the savepoint (if any) it was flushed in.
+2. A rolled-back savepoint forgets the ids flushed inside it; a rolled-back
+   transaction forgets them all: nothing leaves for a change that was undone.
+3. ``after_commit`` of the *outermost* transaction (a released savepoint also
+   fires it, and is ignored) calls ``dispatch_messages(ids)``, which works on
+   NEW connections, never on the committing session (which can emit no SQL
+   in that hook):
+   a. *claim*: in a short transaction of its own, lock the rows still
+      pending, mark them dispatched and give a task's dedupe key back;
+   b. *publish*: ``notifications.send_email(id)`` for an e-mail,
+      the named task with the row's payload for a task;
+   c. a row whose publication failed (broker down) goes back to pending
+      (a task's key stays given back: at worst a task runs twice, and tasks
+      are idempotent).
+   On SQLite, which has no row locks, the claim begins IMMEDIATE: it waits
+   for the write lock of a transaction in progress, as it would for the row
+   lock on PostgreSQL.
+   Errors are logged, never raised: the commit has already happened. The
+   relay (``relay_stale_messages``, run by beat every minute) publishes what
+   is still pending after 2 minutes, and e-mails dispatched but not sent
+   after 15 minutes; idempotent sending makes a second publication harmless.
+
+Claiming before publishing (rather than marking after) matters for keyed
+tasks: a transaction that found the key pending and skipped its own enqueue
+holds that row's lock, so the claim waits for it to commit, and the task
+starts only after that transaction's changes are visible.
+
+Eager Celery (tests): publishing runs the task inline, inside this hook. That
+works because the claim has committed (no lock held) and the task runs in an
+app context of its own, hence a Flask-SQLAlchemy session and connection of
+its own that see the committed rows.
+
+A session bound to a connection that is still inside an outer transaction
+(the test fixture that rolls everything back) has not really committed: its
+rows are left pending (the relay would send them if the outer transaction
+ever committed), and tests send them with ``service.deliver_email``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from celery import Celery
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session, SessionTransaction
+
+from eventsapp.db import now_utc
+from eventsapp.extensions import db
+from eventsapp.notifications.models import OutboxKind, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+SEND_EMAIL_TASK = "notifications.send_email"
+PENDING_GRACE = timedelta(minutes=2)
+UNSENT_GRACE = timedelta(minutes=15)
+RELAY_BATCH_SIZE = 500
+_PENDING = "outbox_pending_ids"
+
+_table = OutboxMessage.__table__
+
+
+@dataclass(frozen=True)
+class _Noted:
+    message_id: int
+    savepoint: SessionTransaction | None
+
+
+# Session hooks -------------------------------------------------------------
+
+
+def _after_flush(session: Session, _flush_context: object) -> None:
+    new = [obj for obj in session.new if isinstance(obj, OutboxMessage)]
+    if new:
+        savepoint = session.get_nested_transaction()
+        session.info.setdefault(_PENDING, []).extend(_Noted(obj.id, savepoint) for obj in new)
+
+
+def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is ended:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    noted = session.info.get(_PENDING)
+    if not noted:
+        return
+    if previous.parent is None:
+        session.info.pop(_PENDING, None)
+    elif previous.nested:
+        session.info[_PENDING] = [item for item in noted if not _inside(item.savepoint, previous)]
+
+
+def _inside_outer_transaction(session: Session) -> bool:
+    bind = session.bind
+    return isinstance(bind, sa.Connection) and bind.in_transaction()
+
+
+def _after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: nothing is committed yet
+    noted = session.info.pop(_PENDING, None)
+    if not noted:
+        return
+    ids = sorted({item.message_id for item in noted})
+    if _inside_outer_transaction(session):
+        logger.debug("Outbox rows %s committed inside an outer transaction: left pending", ids)
+        return
+    if not has_app_context():
+        logger.warning("Outbox rows %s committed outside an app context: left to the relay", ids)
+        return
+    dispatch_messages(ids)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def install_dispatch_hooks() -> None:
+    """Listen on every ORM session (once per process)."""
+    if sa.event.contains(Session, "after_commit", _after_commit):
+        return
+    sa.event.listen(Session, "after_flush", _after_flush)
+    sa.event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+    sa.event.listen(Session, "after_commit", _after_commit)
+    sa.event.listen(Session, "after_transaction_end", _after_transaction_end)
+
+
+# Dispatching ---------------------------------------------------------------
+
+
+def dispatch_messages(message_ids: Sequence[int]) -> int:
+    """Publish the outbox rows ``message_ids`` that are still pending (after
+    their transaction committed). Returns how many were published; never
+    raises."""
+    if not message_ids:
+        return 0
+    condition = sa.and_(_table.c.id.in_(list(message_ids)), _table.c.status == OutboxStatus.PENDING)
+    return _dispatch(condition, skip_locked=False)
+
+
+def relay_condition(now: datetime) -> sa.ColumnElement[bool]:
+    """Rows the relay publishes again: pending for more than 2 minutes, and
+    e-mails dispatched more than 15 minutes ago but not sent (not given up)."""
+    return sa.or_(
+        sa.and_(_table.c.status == OutboxStatus.PENDING, _table.c.created_at < now - PENDING_GRACE),
+        sa.and_(
+            _table.c.kind == OutboxKind.EMAIL,
+            _table.c.status == OutboxStatus.DISPATCHED,
+            _table.c.dispatched_at < now - UNSENT_GRACE,
+        ),
+    )
+
+
+def relay_stale_messages(now: datetime | None = None, limit: int = RELAY_BATCH_SIZE) -> int:
+    """Publish again what the after-commit dispatch did not get through
+    (rows locked by someone else are skipped). Returns how many."""
+    condition = relay_condition(now or now_utc())
+    # A plain read first: most runs find nothing, and need no write lock.
+    with db.engine.connect() as connection:
+        if connection.execute(sa.select(_table.c.id).where(condition).limit(1)).first() is None:
+            return 0
+    return _dispatch(condition, skip_locked=True, limit=limit)
+
+
+@contextmanager
+def _own_transaction() -> Iterator[sa.Connection]:
+    """A short transaction on a connection of its own; on SQLite it begins
+    IMMEDIATE, waiting for the write lock rather than failing to upgrade a
+    read snapshot another writer has made stale."""
+    with db.engine.connect() as connection:
+        connection.execution_options(sqlite_begin_immediate=True)
+        with connection.begin():
+            yield connection
+
+
+def _dispatch(condition: sa.ColumnElement[bool], *, skip_locked: bool, limit: int | None = None) -> int:
+    try:
+        claimed = _claim(condition, skip_locked=skip_locked, limit=limit)
+    except Exception:  # noqa: BLE001 - after a commit: log, the relay retries
+        logger.exception("Could not claim outbox rows for dispatch")
+        return 0
+    celery = current_app.extensions["celery"]
+    failed: dict[int, str] = {}
+    for row in claimed:
+        try:
+            _publish(celery, row)
+        except Exception as error:  # noqa: BLE001 - broker down: the relay retries
+            logger.exception("Could not hand outbox row %s to Celery", row.id)
+            failed[row.id] = f"{type(error).__name__}: {error}"[:2000]
+    if failed:
+        _release(failed)
+    return len(claimed) - len(failed)
+
+
+def _released_key(row: sa.Row) -> str:
+    """A dispatched task's key, freed for the next enqueue of the same key."""
+    key = row.idempotency_key
+    suffix = f"#{row.id}"
+    if row.kind == OutboxKind.TASK and not key.endswith(suffix):
+        return f"{key[: 255 - len(suffix)]}{suffix}"
+    return key
+
+
+def _claim(condition: sa.ColumnElement[bool], *, skip_locked: bool, limit: int | None) -> list[sa.Row]:
+    query = (
+        sa.select(_table.c.id, _table.c.kind, _table.c.task_name, _table.c.payload, _table.c.idempotency_key)
+        .where(condition)
+        .order_by(_table.c.created_at, _table.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    with _own_transaction() as connection:
+        rows = connection.execute(query).all()
+        if rows:
+            connection.execute(
+                sa.update(_table)
+                .where(_table.c.id == sa.bindparam("claimed_id"))
+                .values(
+                    status=OutboxStatus.DISPATCHED,
+                    dispatched_at=now_utc(),
+                    idempotency_key=sa.bindparam("released_key"),
+                ),
+                [{"claimed_id": row.id, "released_key": _released_key(row)} for row in rows],
+            )
+    return rows
+
+
+def _publish(celery: Celery, row: sa.Row) -> None:
+    if row.kind == OutboxKind.EMAIL:
+        name, args, kwargs = SEND_EMAIL_TASK, [row.id], {}
+    else:
+        name, args, kwargs = row.task_name, [], dict(row.payload or {})
+    task = celery.tasks.get(name)
+    if task is not None:  # honours task_always_eager, unlike send_task
+        task.apply_async(args=args, kwargs=kwargs)
+    else:
+        celery.send_task(name, args=args, kwargs=kwargs)
+
+
+def _release(failed: dict[int, str]) -> None:
+    """Rows claimed but not handed over go back to pending, for the relay."""
+    try:
+        with _own_transaction() as connection:
+            for message_id, reason in failed.items():
+                connection.execute(
+                    sa.update(_table)
+                    .where(_table.c.id == message_id, _table.c.status == OutboxStatus.DISPATCHED)
+                    .values(status=OutboxStatus.PENDING, last_error=f"not dispatched: {reason}")
+                )
+    except Exception:  # noqa: BLE001 - the relay will find them as stale dispatched e-mails
+        logger.exception("Could not put outbox rows %s back to pending", sorted(failed))

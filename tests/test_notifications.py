@@ -1,0 +1,402 @@
+"""The outbox: e-mails and tasks recorded with the change that causes them,
+sent after the commit only, once, and relayed when the broker missed them.
+
+Dispatching happens after a *real* commit, and the dispatcher works on
+connections of its own, which cannot see the rolled-back outer transaction of
+the ``db_session`` fixture. So the dispatch tests use ``committed``: an app on
+a database of its own (a SQLite file, or a PostgreSQL database other than the
+session's) whose tests really commit, with Celery eager. The dev mailbox
+tests use the usual rolled-back fixtures and ``deliver_email``. What the
+e-mails say is tested in test_mail_smtp.py.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from celery import shared_task
+from flask import Flask
+from flask_migrate import upgrade
+
+from eventsapp import create_app
+from eventsapp.config import TestConfig
+from eventsapp.db import now_utc
+from eventsapp.extensions import db, mail
+from eventsapp.notifications import dispatch
+from eventsapp.notifications.models import OutboxMessage, OutboxStatus
+from eventsapp.notifications.service import (
+    DeliveryOutcome,
+    EmailKind,
+    deliver_email,
+    enqueue_email,
+    enqueue_task,
+    forget_recipient,
+)
+from eventsapp.notifications.tasks import relay_outbox, send_email
+from eventsapp.organisations.models import Organisation
+from eventsapp.registrations.links import registration_page_url
+from eventsapp.registrations.models import Registration
+from tests.conftest import BACKENDS
+from tests.databases import postgres_url, reset_postgres_schema
+from tests.factories import EventFactory, OrganisationFactory, RegistrationFactory
+from tests.workers import preserved_celery_current_app
+
+# Tuesday 19 November 2030, 18:30 in Paris (UTC+1 in winter).
+STARTS_AT = datetime(2030, 11, 19, 17, 30, tzinfo=UTC)
+OUTBOX_DB = "eventsapp_test_outbox" + os.environ.get("PYTEST_XDIST_WORKER", "")
+RECORDED_TASK = "tests.notifications.record_call"
+task_calls: list[dict] = []
+
+
+COUNTING_TASK = "tests.notifications.count_marked"
+MARK = "Marquée par l'autre transaction"
+
+
+@shared_task(name=RECORDED_TASK)
+def record_call(**kwargs: object) -> None:
+    task_calls.append(kwargs)
+
+
+@shared_task(name=COUNTING_TASK)
+def count_marked() -> None:
+    """What a task started by the dispatcher sees of other transactions."""
+    count = db.session.scalar(sa.select(sa.func.count()).where(Organisation.name == MARK))
+    task_calls.append({"marked": count})
+
+
+def build_committing_app(backend: str, instance: Path) -> Flask:
+    if backend == "sqlite":
+        url = f"sqlite:///{instance / 'outbox.sqlite'}"
+    else:
+        url = postgres_url(OUTBOX_DB)
+        reset_postgres_schema(url)
+    app = create_app(TestConfig(instance, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def committing_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Flask]:
+    with preserved_celery_current_app():
+        app = build_committing_app(request.param, tmp_path_factory.mktemp(f"outbox-{request.param}"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def committed(committing_app: Flask) -> Iterator[Flask]:
+    """The committing app's context; every table is emptied afterwards."""
+    task_calls.clear()
+    with preserved_celery_current_app(), committing_app.app_context():
+        committing_app.extensions["celery"].set_current()
+        try:
+            yield committing_app
+        finally:
+            db.session.remove()
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+
+
+def make_registration(**values: object) -> Registration:
+    event = EventFactory(
+        title="Ciné-débat « Demain »",
+        starts_at=STARTS_AT,
+        ends_at=STARTS_AT + timedelta(hours=2),
+        venue_name="Cinéma Le Vox",
+        venue_address="12 rue de la Paix",
+        venue_postcode="53000",
+        commune="Laval",
+        contact_name="Camille Martin",
+        contact_email="camille@exemple.org",
+        contact_phone="02 43 00 00 00",
+        organisation__name="Club ESS de Laval",
+        **{key.removeprefix("event__"): value for key, value in values.items() if key.startswith("event__")},
+    )
+    fields = {key: value for key, value in values.items() if not key.startswith("event__")}
+    return RegistrationFactory(event=event, first_name="Dominique", last_name="Lefèvre", **fields)
+
+
+def outbox_rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+# Dispatch after the commit -------------------------------------------------
+
+
+def test_a_rolled_back_transaction_sends_nothing(committed):
+    registration = make_registration()
+    db.session.commit()
+    with mail.record_messages() as sent:
+        assert enqueue_email(EmailKind.CONFIRMATION, registration) is not None
+        db.session.rollback()
+    assert sent == []
+    assert outbox_rows() == []
+
+
+def test_a_committed_email_is_sent_once_and_marked_sent(committed):
+    registration = make_registration()
+    with mail.record_messages() as sent:
+        message_id = enqueue_email(EmailKind.CONFIRMATION, registration).id
+        assert sent == []  # nothing leaves before the commit
+        db.session.commit()
+        assert [message.recipients for message in sent] == [[registration.email]]
+        # A second run of the task, of the dispatcher and of the relay: no second e-mail.
+        send_email.delay(message_id)
+        assert dispatch.dispatch_messages([message_id]) == 0
+        relay_outbox.delay()
+        assert len(sent) == 1
+    [row] = outbox_rows()
+    assert row.status == OutboxStatus.SENT
+    assert row.attempts == 1
+    assert row.dispatched_at is not None and row.sent_at is not None
+    assert row.recipient == registration.email
+
+
+def test_the_same_key_gives_one_row_and_one_email(committed):
+    registration = make_registration()
+    with mail.record_messages() as sent:
+        assert enqueue_email(EmailKind.WAITLISTED, registration) is not None
+        assert enqueue_email(EmailKind.WAITLISTED, registration) is None
+        db.session.commit()
+        assert enqueue_email(EmailKind.WAITLISTED, db.session.get(Registration, registration.id)) is None
+        db.session.commit()
+    assert len(sent) == 1
+    assert len(outbox_rows()) == 1
+
+
+def test_already_registered_may_be_sent_more_than_once(committed):
+    registration = make_registration()
+    with mail.record_messages() as sent:
+        enqueue_email(EmailKind.ALREADY_REGISTERED, registration, repeatable=True)
+        db.session.commit()
+        enqueue_email(
+            EmailKind.ALREADY_REGISTERED, db.session.get(Registration, registration.id), repeatable=True
+        )
+        db.session.commit()
+    assert len(sent) == 2
+    assert all(row.status == OutboxStatus.SENT for row in outbox_rows())
+
+
+def test_a_rolled_back_savepoint_takes_its_emails_back(committed):
+    kept, undone, nested = make_registration(), make_registration(), make_registration()
+    with mail.record_messages() as sent:
+        enqueue_email(EmailKind.CONFIRMATION, kept)
+        savepoint = db.session.begin_nested()
+        enqueue_email(EmailKind.CONFIRMATION, undone)
+        savepoint.rollback()
+        with db.session.begin_nested():
+            enqueue_email(EmailKind.CONFIRMATION, nested)
+        db.session.commit()
+    assert sorted(message.recipients[0] for message in sent) == sorted([kept.email, nested.email])
+
+
+def test_tasks_start_after_the_commit_and_a_pending_key_is_not_enqueued_twice(committed):
+    assert enqueue_task(RECORDED_TASK, key="event:5", event_id=5) is not None
+    db.session.rollback()
+    assert task_calls == [] and outbox_rows() == []
+
+    first = enqueue_task(RECORDED_TASK, key="event:5", event_id=5)
+    assert enqueue_task(RECORDED_TASK, key="event:5", event_id=5) is None
+    assert task_calls == []
+    db.session.commit()
+    assert task_calls == [{"event_id": 5}]
+    [row] = outbox_rows()
+    assert row.status == OutboxStatus.DISPATCHED
+    assert row.idempotency_key == f"task:{RECORDED_TASK}:event:5#{first.id}"
+
+    # Once dispatched, the key is free again.
+    assert enqueue_task(RECORDED_TASK, key="event:5", event_id=5) is not None
+    enqueue_task(RECORDED_TASK, event_id=6)
+    db.session.commit()
+    assert task_calls == [{"event_id": 5}, {"event_id": 5}, {"event_id": 6}]
+
+
+def test_dispatching_a_keyed_task_waits_for_the_transaction_that_relied_on_it(committed):
+    """A transaction that found the key pending skipped its own enqueue: the
+    task must start after that transaction's changes are committed."""
+    # A pending row the after-commit dispatch missed (the process died).
+    enqueue_task(COUNTING_TASK, key="event:7")
+    db.session.info.pop(dispatch._PENDING)
+    db.session.commit()
+    [row] = outbox_rows()
+    assert row.status == OutboxStatus.PENDING
+    db.session.remove()
+    relied, release, errors = threading.Event(), threading.Event(), []
+
+    def other_transaction() -> None:
+        with committed.app_context():
+            try:
+                OrganisationFactory(name=MARK)  # a write: SQLite's write lock is held from here
+                assert enqueue_task(COUNTING_TASK, key="event:7") is None  # relies on the pending row
+                relied.set()
+                release.wait(10)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                relied.set()
+                db.session.remove()
+
+    def dispatcher() -> None:
+        with committed.app_context():
+            dispatch.dispatch_messages([row.id])
+
+    other = threading.Thread(target=other_transaction)
+    other.start()
+    assert relied.wait(10)
+    claiming = threading.Thread(target=dispatcher)
+    claiming.start()
+    claiming.join(0.5)
+    assert claiming.is_alive()  # the claim waits for the other transaction
+    release.set()
+    other.join(10)
+    claiming.join(10)
+    assert errors == []
+    assert task_calls == [{"marked": 1}]
+
+
+def test_an_email_that_cannot_be_composed_is_given_up(committed, monkeypatch, caplog):
+    def broken_template(*_args, **_kwargs):
+        raise KeyError("a bug in a template")
+
+    monkeypatch.setattr("eventsapp.notifications.service.compose_email", broken_template)
+    registration = make_registration()
+    with mail.record_messages() as sent:
+        enqueue_email(EmailKind.CONFIRMATION, registration)
+        db.session.commit()
+    assert sent == []
+    [row] = outbox_rows()
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error.startswith("could not compose: KeyError")
+    assert "Could not compose outbox e-mail" in caplog.text
+
+
+def broker_down(_celery, _row) -> None:
+    raise ConnectionError("broker down")
+
+
+def test_a_broker_failure_is_logged_not_raised_and_the_relay_sends_later(committed, monkeypatch, caplog):
+    monkeypatch.setattr(dispatch, "_publish", broker_down)
+    stale, fresh = make_registration(), make_registration()
+    with mail.record_messages() as sent:
+        enqueue_email(EmailKind.CONFIRMATION, stale)
+        enqueue_email(EmailKind.CONFIRMATION, fresh)
+        db.session.commit()  # does not raise
+        assert sent == []
+        assert "Could not hand outbox row" in caplog.text
+        rows = outbox_rows()
+        assert [row.status for row in rows] == [OutboxStatus.PENDING] * 2
+        assert rows[0].last_error.startswith("not dispatched: ConnectionError")
+
+        monkeypatch.undo()
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.registration_id == stale.id)
+            .values(created_at=now_utc() - timedelta(minutes=3))
+        )
+        db.session.commit()
+        relay_outbox.delay()
+        assert [message.recipients[0] for message in sent] == [stale.email]
+    statuses = {row.registration_id: row.status for row in outbox_rows()}
+    assert statuses == {stale.id: OutboxStatus.SENT, fresh.id: OutboxStatus.PENDING}
+
+
+def test_the_relay_resends_emails_dispatched_but_not_sent_for_15_minutes(committed, monkeypatch):
+    monkeypatch.setattr(dispatch, "_publish", lambda _celery, _row: None)  # the broker loses them
+    lost, recent = make_registration(), make_registration()
+    enqueue_email(EmailKind.PROMOTED, lost)
+    enqueue_email(EmailKind.PROMOTED, recent)
+    db.session.commit()
+    monkeypatch.undo()
+    assert [row.status for row in outbox_rows()] == [OutboxStatus.DISPATCHED] * 2
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.registration_id == lost.id)
+        .values(dispatched_at=now_utc() - timedelta(minutes=16))
+    )
+    db.session.commit()
+    with mail.record_messages() as sent:
+        assert dispatch.relay_stale_messages() == 1
+        assert dispatch.relay_stale_messages() == 0
+    assert [message.recipients[0] for message in sent] == [lost.email]
+
+
+def test_an_erased_registration_gets_no_email(committed):
+    registration = make_registration()
+    registration.anonymised_at = now_utc()
+    assert enqueue_email(EmailKind.CONFIRMATION, registration) is None
+    other = make_registration()
+    with mail.record_messages() as sent:
+        message_id = enqueue_email(EmailKind.CANCELLED, other).id
+        other.anonymised_at = now_utc()
+        forget_recipient(other.id)
+        db.session.commit()
+    assert sent == []
+    row = db.session.get(OutboxMessage, message_id)
+    assert row.status == OutboxStatus.FAILED and row.recipient is None
+
+
+# Inside the rolled-back test transaction ----------------------------------
+
+
+def test_a_commit_inside_an_outer_transaction_dispatches_nothing(db_session):
+    registration = make_registration()
+    with mail.record_messages() as sent:
+        message_id = enqueue_email(EmailKind.CONFIRMATION, registration).id
+        db_session.commit()  # only releases a savepoint of the test's transaction
+        assert sent == []
+        assert db_session.get(OutboxMessage, message_id).status == OutboxStatus.PENDING
+        assert deliver_email(message_id) == DeliveryOutcome.SENT
+        assert deliver_email(message_id) == DeliveryOutcome.ALREADY_DONE
+    assert len(sent) == 1
+    assert db_session.get(OutboxMessage, message_id).status == OutboxStatus.SENT
+
+
+# The dev mailbox -----------------------------------------------------------
+
+
+def test_the_file_backend_writes_an_eml_that_the_dev_mailbox_lists_and_shows(
+    app, client, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
+    registration = make_registration()
+    page_url = registration_page_url(registration)
+    assert deliver_email(enqueue_email(EmailKind.CONFIRMATION, registration).id) == DeliveryOutcome.SENT
+    [eml] = tmp_path.glob("*.eml")
+
+    listing = client.get("/dev/mailbox")
+    assert listing.status_code == 200
+    page = listing.get_data(as_text=True)
+    assert "Boîte aux lettres de développement" in page
+    assert "Inscription confirmée – Ciné-débat « Demain »" in html.unescape(page)
+    assert registration.email in page
+    assert f'/dev/mailbox/{eml.name}"' in page
+
+    shown = client.get(f"/dev/mailbox/{eml.name}")
+    assert shown.status_code == 200
+    page = shown.get_data(as_text=True)
+    assert 'sandbox="allow-top-navigation-by-user-activation' in page
+    assert "srcdoc=" in page and "&lt;base target=&#34;_top&#34;&gt;" in page
+    assert f'<a href="{page_url}">{page_url}</a>' in page  # the text part's links are clickable
+
+    assert client.get("/dev/mailbox/absent.eml").status_code == 404
+    assert client.get("/dev/mailbox/secret_key").status_code == 404
+
+
+def test_the_dev_mailbox_is_a_404_outside_development(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    assert client.get("/dev/mailbox").status_code == 404
+    assert client.get("/dev/mailbox/any.eml").status_code == 404
