@@ -4,6 +4,8 @@
 set -euo pipefail
 port="${1:-5000}"
 bin=.venv/bin
+# Links in e-mails point at this server unless told otherwise.
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${port}}"
 
 # Stop our own background jobs (worker, beat), not make's process group.
 trap 'kill $(jobs -p) 2>/dev/null' EXIT INT TERM
