@@ -37,17 +37,19 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions, the page-cache invalidation, lock and outbox
-    dispatch hooks, the mailer and SQLite settings."""
+    dispatch hooks, the mailer, rate limits and SQLite settings."""
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
     from eventsapp.caching import install_invalidation_hooks
     from eventsapp.extensions import babel, cache, csrf, db, migrate
     from eventsapp.locking import install_lock_hooks
     from eventsapp.notifications.dispatch import install_dispatch_hooks
     from eventsapp.notifications.mailer import init_mailer
+    from eventsapp.ratelimit import init_rate_limits
     from eventsapp.sqlite import configure_sqlite_connections
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    init_rate_limits(app)  # before CSRF: a forged post is counted too
     csrf.init_app(app)
     babel.init_app(app)
     cache.init_app(app)
@@ -72,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.converters import SlugConverter
     from eventsapp.health.views import blueprint as health
     from eventsapp.notifications.views import blueprint as notifications
+    from eventsapp.registrations.signup_views import blueprint as signup
     from eventsapp.registrations.views import blueprint as registrations
 
     app.url_map.converters["slug"] = SlugConverter
@@ -79,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(notifications)
     app.register_blueprint(registrations)
+    app.register_blueprint(signup)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -145,7 +145,21 @@ class Config:
             "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "file"
         )
         self.MAIL_FILE_DIR = str(instance / "mail")
+        # Rate limits (eventsapp/ratelimit.py): counters in Redis in production,
+        # in memory otherwise. A slow or absent Redis lets requests through
+        # rather than refusing sign-ups.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_timeout": 1, "socket_connect_timeout": 1} if self.REDIS_URL else {}
+        )
+        # Sign-up form submissions per client address (Flask-Limiter syntax).
+        self.SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;50 per hour")
+        # Number of reverse proxies in front of the app that set X-Forwarded-For
+        # (0: use the connection's address), so limits count client addresses.
+        self.PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
         # Rendered public pages (see eventsapp/caching.py): Redis shared by all
         # processes in production; files under instance/ in the embedded mode
         # so that the worker's changes reach the web server too.
@@ -181,6 +195,7 @@ class TestConfig(Config):
         # The environment of the machine running the tests must not leak in.
         self.REDIS_URL = None
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = {}
         # Tests see every change at once; tests/test_page_cache.py turns it on.
         self.CACHE_TYPE = "NullCache"
         self.TESTING = True

@@ -131,8 +131,8 @@ def email_context(kind: EmailKind, registration: Registration) -> dict:
         "online_url": safe_url(event.online_url),
         "position": _waitlist_rank(registration),
         "page_url": page_url,
-        # The person's page carries the confirmation step of double opt-in.
-        "confirm_url": page_url,
+        # A page with a button: link scanners that follow it change nothing.
+        "confirm_url": f"{page_url}/confirm",
         "confirm_before": (
             format_moment(registration.pending_expires_at, zone) if registration.pending_expires_at else None
         ),
