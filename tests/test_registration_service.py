@@ -230,3 +230,30 @@ def test_anonymised_registration_still_counts(db_session):
     assert registration.status == RegistrationStatus.CANCELLED
     with pytest.raises(Exception):  # noqa: B017 - the old link no longer opens anything
         get_registration_by_token(result.token)
+
+
+def test_raising_the_capacity_lets_the_waiting_list_in(db_session):
+    event = EventFactory(capacity=1, waitlist_enabled=True)
+    sign_up(event.id, person())
+    waiting = sign_up(event.id, person())
+    service.change_capacity(event.id, 1)
+    assert promote_waitlist(event.id) == []
+    service.change_capacity(event.id, 2)
+    assert promote_waitlist(event.id) == [waiting.registration_id]
+    with pytest.raises(InvalidRegistration):
+        service.change_capacity(event.id, -1)
+
+
+def test_a_promotion_that_needs_confirmation_says_so_in_the_email(app, db_session):
+    from eventsapp.notifications.mailer import compose_email
+    from eventsapp.notifications.service import EmailKind
+
+    event = EventFactory(capacity=1, waitlist_enabled=True, requires_email_confirmation=True)
+    holder = sign_up(event.id, person())
+    waiting = sign_up(event.id, person())
+    cancel_registration(holder.registration_id)
+    promote_waitlist(event.id)
+    with app.test_request_context():
+        message = compose_email(EmailKind.PROMOTED, db.session.get(Registration, waiting.registration_id))
+    assert "confirmez-la" in message.body and "/confirm" in message.body
+    assert "est confirmée" not in message.body

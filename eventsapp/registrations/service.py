@@ -303,6 +303,23 @@ def change_registration(
     return registration
 
 
+def change_capacity(event_id: int, capacity: int | None) -> Event:
+    """An organiser changes the event's capacity (None: unlimited). More seats
+    go to the waiting list; fewer never cancels anyone already holding seats."""
+    if capacity is not None and capacity < 0:
+        raise InvalidRegistration(_("La capacité ne peut pas être négative."), "capacity")
+    prepare_write()
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(str(event_id))
+    raised = capacity is None or (event.capacity is not None and capacity > event.capacity)
+    event.capacity = capacity
+    db.session.flush()
+    if raised:
+        _request_promotion(event.id)
+    return event
+
+
 def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
     """Give free seats to the waiting list in order, skipping entries that do
     not fit (too many seats, a full session) for the next that does; stops at
