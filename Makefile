@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev browser lint bench-agenda clean
+.PHONY: run test install install-dev browser lint bench-agenda bench-registration clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -54,6 +54,10 @@ lint: install-dev
 ## bench-agenda: requests per second of the agenda against a bare endpoint.
 bench-agenda: install-dev
 	$(BIN)/python bench/agenda.py
+
+## bench-registration: sign-ups against bare INSERT / hot-row UPDATE endpoints (PostgreSQL).
+bench-registration: install-dev
+	$(BIN)/python bench/registration.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -185,8 +185,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(environment: dict[str, str], workers: int, port: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn serving ``bench.agenda_app:app``, in its own process group."""
+def start_server(
+    environment: dict[str, str],
+    workers: int,
+    port: int,
+    log_path: Path,
+    app_module: str = "bench.agenda_app:app",
+) -> subprocess.Popen:
+    """gunicorn serving ``app_module`` (``bench.agenda_app:app`` by default),
+    in its own process group."""
     command = [
         sys.executable,
         "-m",
@@ -203,7 +210,7 @@ def start_server(environment: dict[str, str], workers: int, port: int, log_path:
         "-",
         "--log-level",
         "warning",
-        "bench.agenda_app:app",
+        app_module,
     ]
     log_file = log_path.open("w")
     try:
@@ -239,19 +246,21 @@ def log_tail(log_path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def wait_until_ready(process: subprocess.Popen, port: int, log_path: Path) -> None:
+def wait_until_ready(process: subprocess.Popen, port: int, log_path: Path, path: str = BARE_PATH) -> None:
+    """Poll ``GET path`` until it answers 200 (``BadResponse`` on another
+    status, ``RuntimeError`` if gunicorn exits or does not answer in time)."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
         try:
-            status, _body = fetch(HOST, port, BARE_PATH, timeout=5)
+            status, _body = fetch(HOST, port, path, timeout=5)
         except OSError:
             time.sleep(0.1)
             continue
         if status == 200:
             return
-        raise BadResponse(f"GET {BARE_PATH} answered {status} at start-up:\n{log_tail(log_path)}")
+        raise BadResponse(f"GET {path} answered {status} at start-up:\n{log_tail(log_path)}")
     raise RuntimeError(f"gunicorn did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{log_tail(log_path)}")
 
 
