@@ -121,8 +121,10 @@ def availability_for_events(events: Iterable[Event], now: datetime | None = None
 
 def availability_for_sessions(event: Event) -> dict[int, Availability]:
     """Availability of each session of ``event`` (its capacity only)."""
-    taken = seats_taken_by_session(event.id)
     sessions: list[Session] = event.sessions
+    if not sessions:
+        return {}  # nothing to count: spare the query
+    taken = seats_taken_by_session(event.id)
     return {
         session.id: _capacity_state(session.capacity, taken.get(session.id, 0), event.waitlist_enabled)
         for session in sessions

@@ -120,18 +120,15 @@ def search_campaign_agenda(
     return search_agenda(filters, now=now)
 
 
-def get_public_event(slug: str) -> Event:
-    """The event with this slug if the public may see it, else ``NotFound``."""
+def get_public_event(slug: str, *, with_listing_details: bool = True) -> Event:
+    """The event with this slug if the public may see it, else ``NotFound``.
+    ``with_listing_details=False`` skips the eager loads of its audiences and
+    themes (still loaded lazily if read), for pages that do not show them."""
+    options = [joinedload(Event.organisation), joinedload(Event.campaign), selectinload(Event.sessions)]
+    if with_listing_details:
+        options += [selectinload(Event.audience_links), selectinload(Event.themes)]
     event = db.session.scalar(
-        sa.select(Event)
-        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-        .options(
-            joinedload(Event.organisation),
-            joinedload(Event.campaign),
-            selectinload(Event.sessions),
-            selectinload(Event.audience_links),
-            selectinload(Event.themes),
-        )
+        sa.select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES)).options(*options)
     )
     if event is None:
         raise NotFound(slug)

@@ -82,7 +82,8 @@ def _page(
 
 
 def _event_and_form(slug: str) -> tuple[Event, Availability, SignUpForm]:
-    event = get_public_event(slug)
+    # The sign-up pages show neither audiences nor themes.
+    event = get_public_event(slug, with_listing_details=False)
     availability = availability_for_events([event])[event.id]
     form_class = signup_form_class(event, availability_for_sessions(event))
     return event, availability, form_class()
@@ -137,5 +138,5 @@ def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
 @blueprint.get("/events/<slug:slug>/register/sent")
 def sent(slug: str) -> ResponseReturnValue:
     """The same page for every outcome: an e-mail was sent to the address given."""
-    event = get_public_event(slug)
+    event = get_public_event(slug, with_listing_details=False)
     return render_template("registrations/sent.html", event=event)
