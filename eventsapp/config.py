@@ -68,6 +68,11 @@ def celery_settings(redis_url: str | None, instance_path: Path) -> dict:
                 "task": "registrations.expire_pending",
                 "schedule": 300.0,
             },
+            # The consent text promises erasure 12 months after the event.
+            "anonymise-old-registrations": {
+                "task": "registrations.anonymise_old",
+                "schedule": 24 * 3600.0,
+            },
             # Outbox rows the after-commit dispatch did not get through.
             "relay-outbox": {"task": "notifications.relay_outbox", "schedule": 60.0},
         },

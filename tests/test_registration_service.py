@@ -257,3 +257,17 @@ def test_a_promotion_that_needs_confirmation_says_so_in_the_email(app, db_sessio
         message = compose_email(EmailKind.PROMOTED, db.session.get(Registration, waiting.registration_id))
     assert "confirmez-la" in message.body and "/confirm" in message.body
     assert "est confirmée" not in message.body
+
+
+def test_personal_data_are_erased_twelve_months_after_the_event(db_session):
+    old = EventFactory(starts_at=now_utc() - timedelta(days=400), ends_at=now_utc() - timedelta(days=399))
+    recent = EventFactory(starts_at=now_utc() - timedelta(days=300), ends_at=now_utc() - timedelta(days=299))
+    from tests.factories import RegistrationFactory
+
+    kept = RegistrationFactory(event=recent, first_name="Récente")
+    erased = RegistrationFactory(event=old, first_name="Ancienne", seats=3)
+    assert service.anonymise_old_registrations() == 1
+    assert erased.first_name == "" and erased.anonymised_at is not None and erased.seats == 3
+    assert erased.status == RegistrationStatus.CONFIRMED  # still counts as it did
+    assert kept.first_name == "Récente" and kept.anonymised_at is None
+    assert service.anonymise_old_registrations() == 0  # nothing left to do

@@ -364,15 +364,34 @@ def expire_pending_registrations(now: datetime | None = None) -> int:
     return len(expired)
 
 
+def anonymise_old_registrations(now: datetime | None = None, retention_days: int = 365) -> int:
+    """Keep the consent text's promise: personal data are erased 12 months
+    after the event. Returns how many registrations were anonymised."""
+    now = now or now_utc()
+    prepare_write()
+    ended_before = now - timedelta(days=retention_days)
+    ids = db.session.scalars(
+        sa.select(Registration.id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Event.ends_at < ended_before, Registration.anonymised_at.is_(None))
+        .order_by(Registration.id)
+    ).all()
+    for registration_id in ids:
+        anonymise_registration(registration_id, now)
+    return len(ids)
+
+
 def anonymise_registration(registration_id: int, now: datetime | None = None) -> None:
     """Erase the person's data; the row (seats, category, status) still counts
-    in the figures. An active registration is cancelled first."""
+    in the figures. An active registration for an event still to come is
+    cancelled first (the person will not come); after the event, its status
+    is kept, so attendance figures stay right."""
     now = now or now_utc()
     prepare_write()
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise NotFound("registration")
-    if registration.status in ACTIVE_STATUSES:
+    if registration.status in ACTIVE_STATUSES and registration.event.ends_at > now:
         cancel_registration(registration_id, now)
     registration.first_name = ""
     registration.last_name = ""

@@ -23,3 +23,11 @@ def expire_pending() -> int:
     count = service.expire_pending_registrations()
     db.session.commit()
     return count
+
+
+@shared_task(name="registrations.anonymise_old")
+def anonymise_old() -> int:
+    """Beat, daily: erase personal data 12 months after each event."""
+    count = service.anonymise_old_registrations()
+    db.session.commit()
+    return count
