@@ -11,7 +11,7 @@ from eventsapp.catalog.models import EventQuestion
 from eventsapp.catalog.vocabulary import EventStatus, QuestionKind
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
-from eventsapp.registrations import service
+from eventsapp.registrations import privacy, service
 from eventsapp.registrations.models import ParticipantCategory, Registration, RegistrationStatus
 from eventsapp.registrations.service import (
     EventFull,
@@ -223,7 +223,7 @@ def test_changing_seats_follows_the_same_rules(db_session):
 def test_anonymised_registration_still_counts(db_session):
     event = EventFactory(capacity=5)
     result = sign_up(event.id, person(seats=1, phone="02 61 91 00 00"))
-    service.anonymise_registration(result.registration_id)
+    privacy.anonymise_registration(result.registration_id)
     registration = db.session.get(Registration, result.registration_id)
     assert registration.first_name == "" and registration.phone is None
     assert registration.anonymised_at is not None and registration.seats == 1
@@ -266,8 +266,8 @@ def test_personal_data_are_erased_twelve_months_after_the_event(db_session):
 
     kept = RegistrationFactory(event=recent, first_name="Récente")
     erased = RegistrationFactory(event=old, first_name="Ancienne", seats=3)
-    assert service.anonymise_old_registrations() == 1
+    assert privacy.anonymise_old_registrations() == 1
     assert erased.first_name == "" and erased.anonymised_at is not None and erased.seats == 3
     assert erased.status == RegistrationStatus.CONFIRMED  # still counts as it did
     assert kept.first_name == "Récente" and kept.anonymised_at is None
-    assert service.anonymise_old_registrations() == 0  # nothing left to do
+    assert privacy.anonymise_old_registrations() == 0  # nothing left to do

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from eventsapp.extensions import db
-from eventsapp.registrations import service
+from eventsapp.registrations import privacy, service
 
 
 @shared_task(name="registrations.promote_waitlist")
@@ -28,6 +28,6 @@ def expire_pending() -> int:
 @shared_task(name="registrations.anonymise_old")
 def anonymise_old() -> int:
     """Beat, daily: erase personal data 12 months after each event."""
-    count = service.anonymise_old_registrations()
+    count = privacy.anonymise_old_registrations()
     db.session.commit()
     return count

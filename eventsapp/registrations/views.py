@@ -29,10 +29,10 @@ from eventsapp.formatting import format_moment
 from eventsapp.notifications.mailer import zone_label
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 from eventsapp.registrations.own_forms import ActionForm, ChangeForm, build_change_form
+from eventsapp.registrations.privacy import anonymise_registration
 from eventsapp.registrations.service import (
     EventFull,
     RegistrationClosed,
-    anonymise_registration,
     cancel_registration,
     change_registration,
     check_registration_open,
