@@ -54,13 +54,11 @@ class RushCounts:
     other: int
     waitlist_positions: list[int]
     outbox_rows: int
-    outbox_dispatched: int
 
     def describe(self) -> str:
         return (
             f"{self.confirmed_seats} seats confirmed ({self.confirmed} registrations), "
-            f"{self.waitlisted} waitlisted, {self.other} other; outbox {self.outbox_rows} e-mails, "
-            f"{self.outbox_dispatched} dispatched"
+            f"{self.waitlisted} waitlisted, {self.other} other; outbox {self.outbox_rows} e-mails"
         )
 
 
@@ -214,11 +212,11 @@ def rush_counts(app: Flask) -> RushCounts:
                 .order_by(Registration.waitlist_position)
             )
         )
-        outbox = connection.exec_driver_sql(
-            "SELECT count(*), count(*) FILTER (WHERE status <> 'pending') FROM outbox_messages "
+        outbox_rows = connection.exec_driver_sql(
+            "SELECT count(*) FROM outbox_messages "
             "WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = %(id)s)",
             {"id": rush_id},
-        ).one()
+        ).scalar_one()
     confirmed, confirmed_seats = by_status.pop(RegistrationStatus.CONFIRMED, (0, 0))
     waitlisted, _seats = by_status.pop(RegistrationStatus.WAITLISTED, (0, 0))
     return RushCounts(
@@ -227,8 +225,7 @@ def rush_counts(app: Flask) -> RushCounts:
         waitlisted=waitlisted,
         other=sum(count for count, _seats in by_status.values()),
         waitlist_positions=positions,
-        outbox_rows=outbox[0],
-        outbox_dispatched=outbox[1],
+        outbox_rows=outbox_rows,
     )
 
 

@@ -103,7 +103,11 @@ def _after_flush(session: Session, _flush_context: object) -> None:
 def _on_orm_execute(state: ORMExecuteState) -> None:
     # Bulk INSERT/UPDATE/DELETE statements bypass the flush.
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_DIRTY_FLAG] = True
+        # Only public tables matter (an outbox row is not on any page); a
+        # statement whose table is not plain is assumed to touch them.
+        name = getattr(getattr(state.statement, "table", None), "name", None)
+        if name is None or name in PUBLIC_TABLES:
+            state.session.info[_DIRTY_FLAG] = True
 
 
 def _after_commit(session: Session) -> None:

@@ -10,6 +10,8 @@ write lock later (SQLITE_BUSY_SNAPSHOT) and would fail instead of waiting.
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
@@ -21,21 +23,45 @@ _WROTE_FLAG = "flushed_writes"
 
 
 def lock_event(event_id: int) -> Event:
-    """The event, reloaded under the seat lock of the current transaction."""
+    """The event, its columns read again under the seat lock of the current
+    transaction (relationships already loaded, such as its questions, are
+    kept: they do not count seats); its sessions locked and refreshed too."""
     session = db.session()  # the Session itself, not its scoped_session proxy
-    if db.engine.dialect.name == "sqlite":
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
         _begin_immediate(session)
-        statement = sa.select(Event).where(Event.id == event_id)
+    event = session.identity_map.get(session.identity_key(Event, event_id))
+    if event is not None:
+        try:
+            session.refresh(event, attribute_names=_event_columns(), with_for_update=not sqlite)
+        except sa.exc.InvalidRequestError:  # deleted meanwhile
+            event = None
     else:
-        statement = sa.select(Event).where(Event.id == event_id).with_for_update()
-    event = session.scalars(statement.execution_options(populate_existing=True)).one_or_none()
+        event = session.get(Event, event_id, with_for_update=not sqlite)
     if event is None:
         raise NotFound(str(event_id))
-    if db.engine.dialect.name != "sqlite":
-        session.execute(
-            sa.select(Session.id).where(Session.event_id == event_id).order_by(Session.id).with_for_update()
-        )
+    if not sqlite and not _known_without_sessions(event):
+        # In id order, so two transactions never wait on each other in a circle.
+        # Rows are loaded (and the loaded sessions refreshed) as they are read.
+        session.scalars(
+            sa.select(Session)
+            .where(Session.event_id == event_id)
+            .order_by(Session.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
     return event
+
+
+@cache
+def _event_columns() -> list[str]:
+    # Computed on first use: inspecting the mapper at import time would
+    # configure the mappers before every model is imported.
+    return [attribute.key for attribute in sa.inspect(Event).column_attrs]
+
+
+def _known_without_sessions(event: Event) -> bool:
+    return "sessions" not in sa.inspect(event).unloaded and not event.sessions
 
 
 def prepare_write() -> None:
@@ -59,8 +85,15 @@ def _begin_immediate(session: OrmSession) -> None:
     session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
-def _after_flush(session: OrmSession, _context: object) -> None:
+def note_written(session: OrmSession) -> None:
+    """Record that ``session`` wrote outside a flush (a Core INSERT): on
+    SQLite its transaction now holds the write lock and must not be
+    restarted by ``lock_event``."""
     session.info[_WROTE_FLAG] = True
+
+
+def _after_flush(session: OrmSession, _context: object) -> None:
+    note_written(session)
 
 
 def _after_transaction_end(session: OrmSession, transaction: object) -> None:

@@ -156,7 +156,7 @@ def smtp_server(smtp_app, monkeypatch) -> Iterator[SMTPRecorder]:
 
 def enqueued(kind: EmailKind = EmailKind.CONFIRMATION) -> tuple[int, str, str]:
     registration = make_registration()
-    message_id = enqueue_email(kind, registration).id
+    message_id = enqueue_email(kind, registration)
     return message_id, registration.email, registration_page_url(registration)
 
 
@@ -279,7 +279,7 @@ def test_a_real_worker_sends_after_the_commit(tmp_path, monkeypatch):
                 upgrade()
                 worker.start()
                 registration = make_registration()
-                message_id = enqueue_email(EmailKind.CONFIRMATION, registration).id
+                message_id = enqueue_email(EmailKind.CONFIRMATION, registration)
                 db.session.commit()
                 deadline = time.monotonic() + 30
                 while time.monotonic() < deadline and status_now(message_id) != OutboxStatus.SENT:

@@ -148,7 +148,7 @@ def test_a_rolled_back_transaction_sends_nothing(committed):
 def test_a_committed_email_is_sent_once_and_marked_sent(committed):
     registration = make_registration()
     with mail.record_messages() as sent:
-        message_id = enqueue_email(EmailKind.CONFIRMATION, registration).id
+        message_id = enqueue_email(EmailKind.CONFIRMATION, registration)
         assert sent == []  # nothing leaves before the commit
         db.session.commit()
         assert [message.recipients for message in sent] == [[registration.email]]
@@ -214,7 +214,7 @@ def test_tasks_start_after_the_commit_and_a_pending_key_is_not_enqueued_twice(co
     assert task_calls == [{"event_id": 5}]
     [row] = outbox_rows()
     assert row.status == OutboxStatus.DISPATCHED
-    assert row.idempotency_key == f"task:{RECORDED_TASK}:event:5#{first.id}"
+    assert row.idempotency_key == f"task:{RECORDED_TASK}:event:5#{first}"
 
     # Once dispatched, the key is free again.
     assert enqueue_task(RECORDED_TASK, key="event:5", event_id=5) is not None
@@ -283,19 +283,19 @@ def test_an_email_that_cannot_be_composed_is_given_up(committed, monkeypatch, ca
     assert "Could not compose outbox e-mail" in caplog.text
 
 
-def broker_down(_celery, _row) -> None:
+def broker_down(_celery, _message) -> None:
     raise ConnectionError("broker down")
 
 
 def test_a_broker_failure_is_logged_not_raised_and_the_relay_sends_later(committed, monkeypatch, caplog):
-    monkeypatch.setattr(dispatch, "_publish", broker_down)
+    monkeypatch.setattr(dispatch, "_publish_email", broker_down)
     stale, fresh = make_registration(), make_registration()
     with mail.record_messages() as sent:
         enqueue_email(EmailKind.CONFIRMATION, stale)
         enqueue_email(EmailKind.CONFIRMATION, fresh)
         db.session.commit()  # does not raise
         assert sent == []
-        assert "Could not hand outbox row" in caplog.text
+        assert "Could not hand outbox e-mail" in caplog.text
         rows = outbox_rows()
         assert [row.status for row in rows] == [OutboxStatus.PENDING] * 2
         assert rows[0].last_error.startswith("not dispatched: ConnectionError")
@@ -313,14 +313,30 @@ def test_a_broker_failure_is_logged_not_raised_and_the_relay_sends_later(committ
     assert statuses == {stale.id: OutboxStatus.SENT, fresh.id: OutboxStatus.PENDING}
 
 
-def test_the_relay_resends_emails_dispatched_but_not_sent_for_15_minutes(committed, monkeypatch):
-    monkeypatch.setattr(dispatch, "_publish", lambda _celery, _row: None)  # the broker loses them
+def test_emails_lost_by_the_broker_are_relayed_after_2_then_15_minutes(committed, monkeypatch):
+    """Published after the commit but lost: still pending, the relay hands
+    them over again after 2 minutes (marking them dispatched, so a long queue
+    gets at most one more copy); lost again, once more after 15 minutes."""
+    monkeypatch.setattr(dispatch, "_publish_email", lambda _celery, _message: None)  # lost
     lost, recent = make_registration(), make_registration()
     enqueue_email(EmailKind.PROMOTED, lost)
     enqueue_email(EmailKind.PROMOTED, recent)
     db.session.commit()
+    assert [row.status for row in outbox_rows()] == [OutboxStatus.PENDING] * 2
+    assert dispatch.relay_stale_messages() == 0  # too recent: maybe still queued
+
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.registration_id == lost.id)
+        .values(created_at=now_utc() - timedelta(minutes=3))
+    )
+    db.session.commit()
+    assert dispatch.relay_stale_messages() == 1  # lost once more
+    assert dispatch.relay_stale_messages() == 0  # dispatched now: not again before 15 minutes
+    statuses = {row.registration_id: row.status for row in outbox_rows()}
+    assert statuses == {lost.id: OutboxStatus.DISPATCHED, recent.id: OutboxStatus.PENDING}
     monkeypatch.undo()
-    assert [row.status for row in outbox_rows()] == [OutboxStatus.DISPATCHED] * 2
+
     db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.registration_id == lost.id)
@@ -339,7 +355,7 @@ def test_an_erased_registration_gets_no_email(committed):
     assert enqueue_email(EmailKind.CONFIRMATION, registration) is None
     other = make_registration()
     with mail.record_messages() as sent:
-        message_id = enqueue_email(EmailKind.CANCELLED, other).id
+        message_id = enqueue_email(EmailKind.CANCELLED, other)
         other.anonymised_at = now_utc()
         forget_recipient(other.id)
         db.session.commit()
@@ -354,7 +370,7 @@ def test_an_erased_registration_gets_no_email(committed):
 def test_a_commit_inside_an_outer_transaction_dispatches_nothing(db_session):
     registration = make_registration()
     with mail.record_messages() as sent:
-        message_id = enqueue_email(EmailKind.CONFIRMATION, registration).id
+        message_id = enqueue_email(EmailKind.CONFIRMATION, registration)
         db_session.commit()  # only releases a savepoint of the test's transaction
         assert sent == []
         assert db_session.get(OutboxMessage, message_id).status == OutboxStatus.PENDING
@@ -374,7 +390,7 @@ def test_the_file_backend_writes_an_eml_that_the_dev_mailbox_lists_and_shows(
     monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
     registration = make_registration()
     page_url = registration_page_url(registration)
-    assert deliver_email(enqueue_email(EmailKind.CONFIRMATION, registration).id) == DeliveryOutcome.SENT
+    assert deliver_email(enqueue_email(EmailKind.CONFIRMATION, registration)) == DeliveryOutcome.SENT
     [eml] = tmp_path.glob("*.eml")
 
     listing = client.get("/dev/mailbox")

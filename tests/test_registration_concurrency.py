@@ -13,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from eventsapp.catalog.models import Event, Session
 from eventsapp.extensions import db
 from eventsapp.registrations.models import ParticipantCategory, Registration, RegistrationStatus
 from eventsapp.registrations.service import (
     SignUpRequest,
+    EventFull,
     cancel_registration,
     promote_waitlist,
     sign_up,
@@ -141,3 +143,40 @@ def test_cancellations_and_sign_ups_at_once_never_overfill(committing_app):
         )  # fmt: skip
     )
     assert promoted_twice == 0
+
+
+def change_elsewhere(app: Flask, model: type, row_id: int, **values: object) -> None:
+    """Commit a change from another thread, connection and transaction."""
+
+    def change() -> None:
+        with app.app_context():
+            db.session.execute(sa.update(model).where(model.id == row_id).values(**values))
+            db.session.commit()
+            db.session.remove()
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    thread.join(10)
+
+
+@pytest.mark.parametrize("lowered", ["event", "workshop"])
+def test_the_lock_counts_against_a_capacity_lowered_after_the_page_loaded_it(committing_app, lowered):
+    """The sign-up view loads the event and its workshops before the service
+    locks it; a capacity lowered meanwhile by an organiser is the one counted."""
+    event = EventFactory(capacity=5 if lowered == "event" else None, waitlist_enabled=False)
+    workshop_id = SessionFactory(event=event, capacity=5 if lowered == "workshop" else None).id
+    event_id = event.id
+    db.session.commit()
+    sign_up(event_id, request_for(1, session_ids=[workshop_id]))
+    db.session.commit()
+
+    loaded = db.session.get(Event, event_id)  # what the view reads before the lock
+    assert [session.id for session in loaded.sessions] == [workshop_id]
+    if lowered == "event":
+        change_elsewhere(committing_app, Event, event_id, capacity=1)
+    else:
+        change_elsewhere(committing_app, Session, workshop_id, capacity=1)
+    with pytest.raises(EventFull):
+        sign_up(event_id, request_for(2, session_ids=[workshop_id]))
+    db.session.rollback()
+    assert statuses(event_id) == {RegistrationStatus.CONFIRMED: 1}

@@ -2,28 +2,35 @@
 
 How it works
 ------------
-1. ``after_flush`` notes the id of every new ``OutboxMessage`` in
-   ``session.info``, with the savepoint (if any) it was flushed in.
+1. ``after_flush`` notes the id and kind of every new ``OutboxMessage`` in
+   ``session.info``, with the savepoint (if any) it was flushed in; rows
+   inserted with Core (``service._insert``) are noted by
+   ``note_outbox_message``.
 2. A rolled-back savepoint forgets the ids flushed inside it; a rolled-back
    transaction forgets them all: nothing leaves for a change that was undone.
 3. ``after_commit`` of the *outermost* transaction (a released savepoint also
-   fires it, and is ignored) calls ``dispatch_messages(ids)``, which works on
-   NEW connections, never on the committing session (which can emit no SQL
-   in that hook):
-   a. *claim*: in a short transaction of its own, lock the rows still
-      pending, mark them dispatched and give a task's dedupe key back;
-   b. *publish*: ``notifications.send_email(id)`` for an e-mail,
-      the named task with the row's payload for a task;
-   c. a row whose publication failed (broker down) goes back to pending
-      (a task's key stays given back: at worst a task runs twice, and tasks
-      are idempotent).
-   On SQLite, which has no row locks, the claim begins IMMEDIATE: it waits
-   for the write lock of a transaction in progress, as it would for the row
-   lock on PostgreSQL.
+   fires it, and is ignored) hands the rows to Celery. It never uses the
+   committing session (which can emit no SQL in that hook):
+   - e-mails are published at once (``publish_emails``), unclaimed: the
+     ``send_email`` task locks its row and skips it once sent, so a second
+     publication is harmless, and a sign-up does not pay for a second
+     connection. The row stays pending until a worker takes it;
+   - tasks go through ``dispatch_messages(ids)``, on a NEW connection:
+     a. *claim*: in a short transaction of its own, lock the rows still
+        pending, mark them dispatched and give the task's dedupe key back;
+     b. *publish* the named task with the row's payload;
+     c. a row whose publication failed (broker down) goes back to pending
+        (its key stays given back: at worst a task runs twice, and tasks
+        are idempotent).
+     On SQLite, which has no row locks, the claim begins IMMEDIATE: it waits
+     for the write lock of a transaction in progress, as it would for the
+     row lock on PostgreSQL.
    Errors are logged, never raised: the commit has already happened. The
-   relay (``relay_stale_messages``, run by beat every minute) publishes what
-   is still pending after 2 minutes, and e-mails dispatched but not sent
-   after 15 minutes; idempotent sending makes a second publication harmless.
+   relay (``relay_stale_messages``, run by beat every minute) claims and
+   publishes what is still pending after 2 minutes (an e-mail whose
+   publication failed, or still queued behind a backlog: it is then marked
+   dispatched, so published at most twice), and e-mails dispatched but not
+   sent after 15 minutes.
 
 Claiming before publishing (rather than marking after) matters for keyed
 tasks: a transaction that found the key pending and skipped its own enqueue
@@ -31,8 +38,8 @@ holds that row's lock, so the claim waits for it to commit, and the task
 starts only after that transaction's changes are visible.
 
 Eager Celery (tests): publishing runs the task inline, inside this hook. That
-works because the claim has committed (no lock held) and the task runs in an
-app context of its own, hence a Flask-SQLAlchemy session and connection of
+works because the commit (and any claim) is over (no lock held) and the task
+runs in an app context of its own, hence a Flask-SQLAlchemy session and connection of
 its own that see the committed rows.
 
 A session bound to a connection that is still inside an outer transaction
@@ -72,17 +79,24 @@ _table = OutboxMessage.__table__
 @dataclass(frozen=True)
 class _Noted:
     message_id: int
+    kind: OutboxKind
     savepoint: SessionTransaction | None
 
 
 # Session hooks -------------------------------------------------------------
 
 
+def note_outbox_message(session: Session, message_id: int, kind: OutboxKind) -> None:
+    """Remember a row inserted without the ORM, to dispatch it after the commit."""
+    noted = _Noted(message_id, OutboxKind(kind), session.get_nested_transaction())
+    session.info.setdefault(_PENDING, []).append(noted)
+
+
 def _after_flush(session: Session, _flush_context: object) -> None:
     new = [obj for obj in session.new if isinstance(obj, OutboxMessage)]
     if new:
         savepoint = session.get_nested_transaction()
-        session.info.setdefault(_PENDING, []).extend(_Noted(obj.id, savepoint) for obj in new)
+        session.info.setdefault(_PENDING, []).extend(_Noted(obj.id, obj.kind, savepoint) for obj in new)
 
 
 def _inside(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
@@ -115,13 +129,15 @@ def _after_commit(session: Session) -> None:
     if not noted:
         return
     ids = sorted({item.message_id for item in noted})
+    email_ids = sorted({item.message_id for item in noted if item.kind == OutboxKind.EMAIL})
     if _inside_outer_transaction(session):
         logger.debug("Outbox rows %s committed inside an outer transaction: left pending", ids)
         return
     if not has_app_context():
         logger.warning("Outbox rows %s committed outside an app context: left to the relay", ids)
         return
-    dispatch_messages(ids)
+    publish_emails(email_ids)
+    dispatch_messages(sorted(set(ids) - set(email_ids)))
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -150,6 +166,32 @@ def dispatch_messages(message_ids: Sequence[int]) -> int:
         return 0
     condition = sa.and_(_table.c.id.in_(list(message_ids)), _table.c.status == OutboxStatus.PENDING)
     return _dispatch(condition, skip_locked=False)
+
+
+def publish_emails(message_ids: Sequence[int]) -> int:
+    """Hand the just-committed e-mail rows ``message_ids`` to Celery, without
+    claiming them first: sending is idempotent (the task locks the row and
+    skips it once sent), so an e-mail published twice is sent once, and the
+    claim's two statements on a second connection would double the cost of
+    a sign-up. A row whose publication failed stays pending, with the
+    reason, for the relay. Returns how many were published; never raises."""
+    if not message_ids:
+        return 0
+    celery = current_app.extensions["celery"]
+    failed: dict[int, str] = {}
+    for message_id in message_ids:
+        try:
+            _publish_email(celery, message_id)
+        except Exception as error:  # noqa: BLE001 - broker down: the relay retries
+            logger.exception("Could not hand outbox e-mail %s to Celery", message_id)
+            failed[message_id] = f"{type(error).__name__}: {error}"[:2000]
+    if failed:
+        _release(failed)
+    return len(message_ids) - len(failed)
+
+
+def _publish_email(celery: Celery, message_id: int) -> None:
+    celery.tasks[SEND_EMAIL_TASK].apply_async(args=[message_id])
 
 
 def relay_condition(now: datetime) -> sa.ColumnElement[bool]:
@@ -241,24 +283,28 @@ def _claim(condition: sa.ColumnElement[bool], *, skip_locked: bool, limit: int |
 
 def _publish(celery: Celery, row: sa.Row) -> None:
     if row.kind == OutboxKind.EMAIL:
-        name, args, kwargs = SEND_EMAIL_TASK, [row.id], {}
-    else:
-        name, args, kwargs = row.task_name, [], dict(row.payload or {})
+        _publish_email(celery, row.id)
+        return
+    name, kwargs = row.task_name, dict(row.payload or {})
     task = celery.tasks.get(name)
     if task is not None:  # honours task_always_eager, unlike send_task
-        task.apply_async(args=args, kwargs=kwargs)
+        task.apply_async(kwargs=kwargs)
     else:
-        celery.send_task(name, args=args, kwargs=kwargs)
+        celery.send_task(name, kwargs=kwargs)
 
 
 def _release(failed: dict[int, str]) -> None:
-    """Rows claimed but not handed over go back to pending, for the relay."""
+    """Rows not handed over are (or go back to) pending, with the reason,
+    for the relay."""
     try:
         with _own_transaction() as connection:
             for message_id, reason in failed.items():
                 connection.execute(
                     sa.update(_table)
-                    .where(_table.c.id == message_id, _table.c.status == OutboxStatus.DISPATCHED)
+                    .where(
+                        _table.c.id == message_id,
+                        _table.c.status.in_([OutboxStatus.PENDING, OutboxStatus.DISPATCHED]),
+                    )
                     .values(status=OutboxStatus.PENDING, last_error=f"not dispatched: {reason}")
                 )
     except Exception:  # noqa: BLE001 - the relay will find them as stale dispatched e-mails

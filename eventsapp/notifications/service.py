@@ -19,10 +19,14 @@ import smtplib
 from uuid import uuid4
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
+from eventsapp.locking import note_written
+from eventsapp.notifications.dispatch import note_outbox_message
 from eventsapp.notifications.mailer import compose_email, send_message
 from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage, OutboxStatus
 from eventsapp.registrations.models import Registration
@@ -40,6 +44,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_table = OutboxMessage.__table__
 
 # After this many SMTP attempts (over task retries and relay rounds) an
 # e-mail is given up and marked failed.
@@ -60,14 +65,12 @@ def email_key(kind: EmailKind, registration_id: int) -> str:
     return f"email:{EmailKind(kind).value}:{registration_id}"
 
 
-def enqueue_email(
-    kind: EmailKind, registration: Registration, *, repeatable: bool = False
-) -> OutboxMessage | None:
+def enqueue_email(kind: EmailKind, registration: Registration, *, repeatable: bool = False) -> int | None:
     """Record the e-mail ``kind`` to ``registration``'s address in the current
     transaction; it is sent after the commit, at most once per (kind,
     registration). ``repeatable=True`` allows one more each call (for "already
-    registered"). Returns the new row, or None when it was already recorded
-    (or the registration's personal data were erased). Flushes, never commits.
+    registered"). Returns the new row's id, or None when it was already
+    recorded (or the registration's personal data were erased). Never commits.
     """
     kind = EmailKind(kind)
     if registration.anonymised_at is not None or not registration.email:
@@ -77,9 +80,7 @@ def enqueue_email(
     key = email_key(kind, registration.id)
     if repeatable:
         key = f"{key}:{uuid4().hex}"
-    elif _key_exists(key):
-        return None
-    message = OutboxMessage(
+    return _insert(
         kind=OutboxKind.EMAIL,
         email_kind=kind,
         registration_id=registration.id,
@@ -87,10 +88,9 @@ def enqueue_email(
         payload={},
         idempotency_key=key,
     )
-    return _insert(message)
 
 
-def enqueue_task(task_name: str, *, key: str | None = None, **kwargs: object) -> OutboxMessage | None:
+def enqueue_task(task_name: str, *, key: str | None = None, **kwargs: object) -> int | None:
     """Record the Celery task ``task_name(**kwargs)`` to start after the commit.
 
     With a ``key``, a second enqueue while a row with that key is still
@@ -98,28 +98,28 @@ def enqueue_task(task_name: str, *, key: str | None = None, **kwargs: object) ->
     transaction's changes are committed too, because dispatching waits for
     the row lock taken here. Once dispatched, the key is free again.
     ``kwargs`` must be JSON-serialisable (pass ids, never objects).
-    Flushes, never commits.
+    Returns the new row's id. Never commits.
     """
     json.dumps(kwargs)  # fail now, not in the worker
     base = f"task:{task_name}:"
     if key is None:
-        return _insert(_task_row(task_name, kwargs, f"{base}{uuid4().hex}"))
+        return _insert_task(task_name, kwargs, f"{base}{uuid4().hex}")
     full_key = f"{base}{key}"
     if len(full_key) > 200:
         raise ValueError("task key too long")
     # FOR UPDATE: the dispatcher, which gives the key back, waits for us.
     if _key_exists(full_key, lock=True):
         return None
-    row = _insert(_task_row(task_name, kwargs, full_key))
-    if row is None:
+    message_id = _insert_task(task_name, kwargs, full_key)
+    if message_id is None:
         # A concurrent transaction took the key first and may dispatch before
         # we commit: our own run is needed (tasks are idempotent).
-        row = _insert(_task_row(task_name, kwargs, f"{full_key}:{uuid4().hex}"))
-    return row
+        message_id = _insert_task(task_name, kwargs, f"{full_key}:{uuid4().hex}")
+    return message_id
 
 
-def _task_row(task_name: str, kwargs: dict, key: str) -> OutboxMessage:
-    return OutboxMessage(kind=OutboxKind.TASK, task_name=task_name, payload=dict(kwargs), idempotency_key=key)
+def _insert_task(task_name: str, kwargs: dict, key: str) -> int | None:
+    return _insert(kind=OutboxKind.TASK, task_name=task_name, payload=dict(kwargs), idempotency_key=key)
 
 
 def _key_exists(key: str, *, lock: bool = False) -> bool:
@@ -129,16 +129,25 @@ def _key_exists(key: str, *, lock: bool = False) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _insert(message: OutboxMessage) -> OutboxMessage | None:
-    """Flush ``message`` in a savepoint; None if its key is already taken."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        if _key_exists(message.idempotency_key):
-            return None
-        raise
-    return message
+def _insert(**values: object) -> int | None:
+    """One ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``:
+    the id of the new row, or None if its key is already taken. One round
+    trip, where a check, a savepoint and an ORM flush took four; a key taken
+    by a concurrent transaction waits for it, then yields None."""
+    session = db.session()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(_table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[_table.c.idempotency_key])
+        .returning(_table.c.id)
+    )
+    message_id = session.execute(statement).scalar()
+    if message_id is not None:
+        note_written(session)
+        note_outbox_message(session, message_id, values["kind"])  # type: ignore[arg-type]
+    return message_id
 
 
 def is_permanent_refusal(error: BaseException) -> bool:

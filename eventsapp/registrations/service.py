@@ -93,13 +93,21 @@ def check_registration_open(event: Event, now: datetime) -> None:
         raise RegistrationClosed(_("Les inscriptions à cet événement ne sont pas encore ouvertes."))
 
 
-def _fits(event: Event, sessions: list[Session], seats: int, exclude: Registration | None = None) -> bool:
+def _fits(
+    event: Event,
+    sessions: list[Session],
+    seats: int,
+    exclude: Registration | None = None,
+    event_taken: int | None = None,
+) -> bool:
     """Whether ``seats`` more fit the event and each chosen session (counted
-    under the lock), not counting what ``exclude`` holds now."""
+    under the lock), not counting what ``exclude`` holds now.
+    ``event_taken``: the event's seats held, when the caller has counted them."""
     own = exclude.seats if exclude is not None and exclude.status in SEAT_HOLDING_STATUSES else 0
     if event.capacity is not None:
-        taken = seats_taken_by_event([event.id]).get(event.id, 0) - own
-        if taken + seats > event.capacity:
+        if event_taken is None:
+            event_taken = seats_taken_by_event([event.id]).get(event.id, 0)
+        if event_taken - own + seats > event.capacity:
             return False
     limited = [session for session in sessions if session.capacity is not None]
     if limited:
@@ -119,14 +127,18 @@ def _next_waitlist_position(event_id: int) -> int:
     return (highest or 0) + 1
 
 
-def _find_active(event_id: int, email: str) -> Registration | None:
-    return db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.email == email,
-            Registration.status.in_(ACTIVE_STATUSES),
-        )
-    )
+def _seats_taken_and_active_id(event_id: int, email: str) -> tuple[int, int | None]:
+    """The event's seats held, and the id of ``email``'s active registration
+    if any: one read of the event's registrations for both (under the lock)."""
+    holding = Registration.status.in_(SEAT_HOLDING_STATUSES)
+    active_for_email = sa.and_(Registration.email == email, Registration.status.in_(ACTIVE_STATUSES))
+    taken, active_id = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((holding, Registration.seats), else_=0)), 0),
+            sa.func.max(sa.case((active_for_email, Registration.id))),
+        ).where(Registration.event_id == event_id)
+    ).one()
+    return int(taken), active_id
 
 
 def _hold_seats(registration: Registration, event: Event, now: datetime) -> None:
@@ -157,9 +169,10 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
     answers = clean_answers(event, request.answers)
     email = request.email.strip().lower()
 
-    existing = _find_active(event.id, email)
-    if existing is not None:
+    taken, active_id = _seats_taken_and_active_id(event.id, email)
+    if active_id is not None:
         # Say nothing on screen; the e-mail tells the owner of the address.
+        existing = db.session.get(Registration, active_id)
         enqueue_email(EmailKind.ALREADY_REGISTERED, existing, repeatable=True)
         return SignUpResult(registration_id=None, status=None)
 
@@ -181,7 +194,7 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
         sessions=sessions,
         answers=[RegistrationAnswer(question_id=qid, value=value) for qid, value in answers.items()],
     )
-    if _fits(event, sessions, request.seats):
+    if _fits(event, sessions, request.seats, event_taken=taken):
         _hold_seats(registration, event, now)
         kind = (
             EmailKind.PENDING_CONFIRMATION

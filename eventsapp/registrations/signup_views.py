@@ -16,7 +16,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from eventsapp.catalog.availability import Availability, availability_for_events, availability_for_sessions
+from eventsapp.catalog.availability import (
+    Availability,
+    availability_for_events,
+    availability_for_sessions,
+    event_availability,
+)
 from eventsapp.catalog.models import Event
 from eventsapp.catalog.service import get_public_event
 from eventsapp.db import now_utc
@@ -89,31 +94,54 @@ def _event_and_form(slug: str) -> tuple[Event, Availability, SignUpForm]:
     return event, availability, form_class()
 
 
+def _show_again(
+    event: Event, form: SignUpForm, message: str | None, status: int, *, closed_message: str | None = None
+) -> ResponseReturnValue:
+    """The form sent back, with what was typed, its errors and the seats
+    left, counted now (a sign-up that goes through never needs them)."""
+    availability = availability_for_events([event])[event.id]
+    if closed_message is not None:
+        return _page(event, availability, None, closed_reason(event, availability) or closed_message, status)
+    if event.sessions:
+        # The workshops' labels show their seats left.
+        counted = signup_form_class(event, availability_for_sessions(event))()
+        for name, field in form._fields.items():
+            counted[name].errors = list(field.errors)
+        form = counted
+    return _page(event, availability, form, message, status)
+
+
 @blueprint.route("/events/<slug:slug>/register", methods=["GET", "POST"])
 def register(slug: str) -> ResponseReturnValue:
     """Show the form; on POST, sign the person up and redirect to the sent page."""
-    event, availability, form = _event_and_form(slug)
-    reason = closed_reason(event, availability)
-    if reason is not None:
-        return _page(event, availability, None, reason, 200 if request.method == "GET" else 409)
     if request.method == "GET":
-        return _page(event, availability, form)
+        event, availability, form = _event_and_form(slug)
+        reason = closed_reason(event, availability)
+        return _page(event, availability, None if reason else form, reason)
+    # A POST counts nothing before the service locks the event and counts
+    # the seats itself: full events are refused there, open ones pay less.
+    event = get_public_event(slug, with_listing_details=False)
+    form = signup_form_class(event, {})()
+    # Closed, cancelled, not open yet…: judged without counting seats.
+    reason = closed_reason(event, event_availability(event, seats_taken=0))
+    if reason is not None:
+        return _show_again(event, form, None, 409, closed_message=reason)
     if form.honeypot_filled:
         # A bot: it is told what a person would be told, and nothing is stored.
         current_app.logger.info("Sign-up honeypot filled in for event %s", event.id)
         return redirect(url_for("signup.sent", slug=slug), 303)
     if not form.validate():
-        return _page(event, availability, form, status=422)
+        return _show_again(event, form, None, 422)
     try:
         sign_up(event.id, form.signup_request())
         db.session.commit()
     except (RegistrationClosed, EventFull) as error:
         db.session.rollback()
-        return _page(event, availability, form, error.message, 409)
+        return _show_again(event, form, error.message, 409)
     except InvalidRegistration as error:
         db.session.rollback()
         attached = form.add_error(error.field, error.message)
-        return _page(event, availability, form, None if attached else error.message, 422)
+        return _show_again(event, form, None if attached else error.message, 422)
     return redirect(url_for("signup.sent", slug=slug), 303)
 
 
