@@ -120,6 +120,9 @@ class Event(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancellation_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # iCalendar SEQUENCE: raised by catalog.service when the time, the place
+    # or the status changes, so calendar clients replace their copy.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     campaign: Mapped[Campaign | None] = relationship()

@@ -20,6 +20,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from eventsapp.calendars.links import SubscriptionLinks, personal_subscription
+from eventsapp.calendars.tokens import find_feed, personal_feed_url, renew_feed
 from eventsapp.catalog.availability import availability_for_sessions
 from eventsapp.catalog.models import Event
 from eventsapp.db import now_utc
@@ -48,7 +50,7 @@ blueprint = Blueprint("registrations", __name__)
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 OWN_ENDPOINTS = frozenset(
     f"registrations.{name}"
-    for name in ("own_page", "confirm", "change_form_page", "change", "cancel", "erase", "erased")
+    for name in ("own_page", "confirm", "change_form_page", "change", "cancel", "erase", "erased", "calendar")
 )
 PageResponse = str | tuple[str, int] | Response
 
@@ -163,8 +165,16 @@ def _render_page(
         waitlist_until=format_moment(cutoff, event.timezone) if waitlisted and cutoff > now else None,
         pending_until=format_moment(pending_until, event.timezone) if pending_until else None,
         contact_email=_contact_email(event),
+        calendar=_calendar_links(registration),
     )
     return page, status
+
+
+def _calendar_links(registration: Registration) -> SubscriptionLinks | None:
+    """The links to the person's own feed, if it was made (the e-mails and
+    the button below make it; a GET never does)."""
+    feed = find_feed(registration.email)
+    return personal_subscription(personal_feed_url(feed)) if feed is not None else None
 
 
 @blueprint.get("/registrations/erased")
@@ -304,5 +314,35 @@ def erase(token: str) -> PageResponse:
         form=form,
         token=token,
         is_active=registration.status in ACTIVE_STATUSES,
+    )
+    return page, 400 if form.is_submitted() else 200
+
+
+@blueprint.route("/registrations/<token>/calendar", methods=["GET", "POST"])
+def calendar(token: str) -> PageResponse:
+    """The person's calendar feed link. POST makes it, or replaces it by a new
+    one (the old link stops working); GET asks first when there is a link to
+    revoke."""
+    registration = load_registration(token)
+    if not registration.email:  # personal data erased
+        return _to_page(token)
+    form = ActionForm()
+    existing = find_feed(registration.email)
+    if form.validate_on_submit():
+        renew_feed(registration.email)
+        db.session.commit()
+        if existing is None:
+            flash(_("Votre lien d'abonnement est prêt : ajoutez-le à votre agenda."), "success")
+        else:
+            flash(_("Voici votre nouveau lien d'abonnement. L'ancien ne fonctionne plus."), "success")
+        return _to_page(token, "agenda")
+    if existing is None:
+        return _to_page(token, "agenda")
+    page = render_template(
+        "calendars/own_calendar.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        token=token,
     )
     return page, 400 if form.is_submitted() else 200

@@ -1,0 +1,1 @@
+"""Calendars: iCalendar files and feeds of events, and personal feeds."""
