@@ -17,8 +17,10 @@ data it shows.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
 
@@ -28,6 +30,8 @@ from flask_babel import get_locale
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from eventsapp.extensions import cache
+
+logger = logging.getLogger(__name__)
 
 CATALOG_VERSION_KEY = "catalog-version"
 # Tables whose rows appear on public pages.
@@ -47,12 +51,35 @@ PUBLIC_TABLES = frozenset(
 _DIRTY_FLAG = "public_data_changed"
 
 
+def cache_get(key: str) -> Any:
+    """``cache.get`` that answers None when the cache is down (Redis
+    stopped): a page is then built, not refused."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - any backend error: the cache is optional
+        logger.warning("Cache unavailable: could not read %s", key, exc_info=True)
+        return None
+
+
+def cache_set(key: str, value: Any, timeout: int | None = None) -> None:
+    """``cache.set`` that gives up quietly when the cache is down."""
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:  # noqa: BLE001 - any backend error: the cache is optional
+        logger.warning("Cache unavailable: could not write %s", key, exc_info=True)
+
+
 def catalog_version() -> str:
-    """The current catalog version (created on first use)."""
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, uuid4().hex, timeout=0)
-        version = cache.get(CATALOG_VERSION_KEY) or "none"
+    """The current catalog version (created on first use); "unavailable"
+    when the cache is down (nothing is cached then anyway)."""
+    try:
+        version = cache.get(CATALOG_VERSION_KEY)
+        if version is None:
+            cache.add(CATALOG_VERSION_KEY, uuid4().hex, timeout=0)
+            version = cache.get(CATALOG_VERSION_KEY) or "none"
+    except Exception:  # noqa: BLE001 - any backend error: the cache is optional
+        logger.warning("Cache unavailable: no catalog version", exc_info=True)
+        return "unavailable"
     return version
 
 

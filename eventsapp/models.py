@@ -1,6 +1,7 @@
 """Every model of the app, imported once so the metadata (and Alembic) sees all tables."""
 
 from eventsapp.accounts.models import Membership, Role, User
+from eventsapp.calendars.models import CalendarFeed
 from eventsapp.catalog.models import Campaign, Event, EventAudience, EventQuestion, Session, Theme
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.notifications.models import OutboxMessage
@@ -11,8 +12,10 @@ from eventsapp.registrations.models import (
     RegistrationAnswer,
     RegistrationStatus,
 )
+from eventsapp.reminders.models import ReminderDelivery, ReminderRule
 
 __all__ = [
+    "CalendarFeed",
     "Campaign",
     "CheckIn",
     "Event",
@@ -26,6 +29,8 @@ __all__ = [
     "Registration",
     "RegistrationAnswer",
     "RegistrationStatus",
+    "ReminderDelivery",
+    "ReminderRule",
     "Role",
     "Session",
     "Theme",

@@ -28,6 +28,8 @@ from eventsapp.notifications.service import EmailKind, enqueue_email
 from eventsapp.notifications.tasks import send_email
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import RegistrationStatus
+from eventsapp.reminders.links import stop_reminders_url
+from eventsapp.reminders.service import add_reminder_rule
 from tests.factories import RegistrationFactory
 from tests.test_notifications import STARTS_AT, make_registration
 from tests.workers import CeleryWorker, instance_environment, preserved_celery_current_app
@@ -47,7 +49,24 @@ SUBJECTS = {
     EmailKind.PENDING_CONFIRMATION: "Confirmez votre inscription",
     EmailKind.CANCELLED: "Inscription annulée",
     EmailKind.ALREADY_REGISTERED: "Vous êtes déjà inscrit·e",
+    EmailKind.REMINDER: "Rappel",  # the rule's own subject, below
+    EmailKind.EVENT_CHANGED: "Changement d'horaire ou de lieu",
+    EmailKind.EVENT_CANCELLED: "Événement annulé",
 }
+
+
+def payload_for(kind: EmailKind, registration) -> dict:
+    """What the outbox row of ``kind`` carries (a reminder's rule, a change)."""
+    if kind == EmailKind.REMINDER:
+        rule = add_reminder_rule(registration.event, days=1, subject="Rappel – {evenement}")
+        return {"rule_id": rule.id}
+    if kind == EmailKind.EVENT_CHANGED:
+        return {"changes": [{"what": "Lieu", "before": "Salle A", "after": "Cinéma Le Vox"}]}
+    if kind == EmailKind.EVENT_CANCELLED:
+        return {"reason": "La salle est fermée pour travaux."}
+    return {}
+
+
 STATUSES = {
     EmailKind.WAITLISTED: RegistrationStatus.WAITLISTED,
     EmailKind.PENDING_CONFIRMATION: RegistrationStatus.PENDING,
@@ -62,8 +81,10 @@ def test_each_email_says_when_where_how_to_reach_the_page_and_the_organiser(db_s
         seats=2,
         pending_expires_at=STARTS_AT - timedelta(days=3),
     )
-    message = compose_email(kind, registration)
+    message = compose_email(kind, registration, payload=payload_for(kind, registration))
     text, page = message.body, visible_text(message.html)
+    assert message.extra_headers["List-Unsubscribe"] == f"<{stop_reminders_url(registration)}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.subject == f"{SUBJECTS[kind]} – Ciné-débat « Demain »"
     assert message.recipients == [registration.email]
     assert message.reply_to == "camille@exemple.org"

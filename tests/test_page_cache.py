@@ -150,3 +150,24 @@ def test_a_cache_failure_does_not_fail_the_commit(cached_app, monkeypatch):
     EventFactory(title="Enregistré quand même")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
+
+
+def test_pages_and_feeds_are_served_when_the_cache_is_down(cached_app, monkeypatch):
+    """Redis stopped: every cache call fails; pages and feeds are built instead."""
+    EventFactory(title="Visite de la recyclerie")
+    db.session.commit()
+    cache = cached_app.extensions["cache"]
+    backends = list(cache.values()) if isinstance(cache, dict) else [cache]
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("cache down")
+
+    for backend in backends:
+        for method in ("get", "set", "add", "get_many", "set_many", "delete"):
+            if hasattr(backend, method):
+                monkeypatch.setattr(backend, method, down)
+    client = cached_app.test_client()
+    assert "Visite de la recyclerie" in html(client, "/events/")
+    feed = client.get("/calendar.ics")
+    assert feed.status_code == 200
+    assert "Visite de la recyclerie" in feed.get_data(as_text=True)

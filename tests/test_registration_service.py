@@ -271,3 +271,16 @@ def test_personal_data_are_erased_twelve_months_after_the_event(db_session):
     assert erased.status == RegistrationStatus.CONFIRMED  # still counts as it did
     assert kept.first_name == "Récente" and kept.anonymised_at is None
     assert privacy.anonymise_old_registrations() == 0  # nothing left to do
+
+
+def test_erasure_deletes_the_calendar_feed_of_an_address_with_nothing_else_left(db_session):
+    from eventsapp.calendars.tokens import ensure_feed, find_feed
+
+    first, second = EventFactory(), EventFactory()
+    one = sign_up(first.id, person(email="ines@exemple.fr"))
+    two = sign_up(second.id, person(email="ines@exemple.fr"))
+    ensure_feed("ines@exemple.fr")
+    privacy.anonymise_registration(one.registration_id)
+    assert find_feed("ines@exemple.fr") is not None  # still registered elsewhere
+    privacy.anonymise_registration(two.registration_id)
+    assert find_feed("ines@exemple.fr") is None

@@ -7,7 +7,7 @@ never public.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,19 +47,27 @@ def _start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def agenda_statement(filters: AgendaFilters, now: datetime | None = None) -> sa.Select:
+def agenda_statement(
+    filters: AgendaFilters,
+    now: datetime | None = None,
+    *,
+    visible: sa.ColumnElement[bool] | None = None,
+    ended_after: datetime | None = None,
+) -> sa.Select:
     """The SELECT of published events matching ``filters``, in date order.
 
     Without a start date the agenda shows what has not ended yet. Dates are
-    whole days in the site's time zone.
+    whole days in the site's time zone. Calendar feeds pass ``visible`` (in
+    place of "published": they keep recently cancelled events) and
+    ``ended_after`` (in place of now: they keep the recent past).
     """
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    statement = sa.select(Event).where(Event.status == EventStatus.PUBLISHED)
+    statement = sa.select(Event).where(Event.status == EventStatus.PUBLISHED if visible is None else visible)
 
     if filters.date_from:
         statement = statement.where(Event.ends_at >= _start_of_local_day(filters.date_from, zone))
     else:
-        statement = statement.where(Event.ends_at >= (now or now_utc()))
+        statement = statement.where(Event.ends_at >= (ended_after or now or now_utc()))
     if filters.date_to:
         end = _start_of_local_day(filters.date_to + timedelta(days=1), zone)
         statement = statement.where(Event.starts_at < end)
@@ -166,8 +174,9 @@ def unique_slug(model: type[Any], text: str, max_length: int = 200) -> str:
     return f"{base}-{suffix}"
 
 
-def create_event(organisation: Organisation, **fields: Any) -> Event:
-    """A new event of ``organisation`` with a unique slug; flushed, not committed.
+def create_event(organisation: Organisation, *, with_default_reminders: bool = True, **fields: Any) -> Event:
+    """A new event of ``organisation`` with a unique slug and the default
+    reminders (J-7 and J-1 at 9:00); flushed, not committed.
 
     ``audiences`` is a list of ``Audience``; an explicit ``slug`` is kept if free.
     """
@@ -182,4 +191,115 @@ def create_event(organisation: Organisation, **fields: Any) -> Event:
         event.published_at = now_utc()
     db.session.add(event)
     db.session.flush()
+    if with_default_reminders:
+        from eventsapp.reminders.service import add_default_rules  # imports the catalog
+
+        add_default_rules(event)
     return event
+
+
+# Changing and cancelling events ---------------------------------------------------
+
+# What makes calendar clients move an event: its time and its place.
+TIME_FIELDS = ("starts_at", "ends_at", "timezone")
+PLACE_FIELDS = ("venue_name", "venue_address", "venue_postcode", "commune", "online_url")
+# What ``update_event`` may not change: identity, status and bookkeeping have
+# their own services (``cancel_event``, publication) or never change.
+_PROTECTED_FIELDS = frozenset(
+    {"id", "slug", "status", "sequence", "created_at", "updated_at", "published_at", "cancelled_at"}
+)
+
+
+@dataclass
+class EventChanges:
+    """What a change did to an event: which kinds of fields changed, and the
+    values they had before (for the notices a later issue sends)."""
+
+    time: bool = False
+    place: bool = False
+    other: bool = False
+    status: bool = False
+    old_values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.time or self.place or self.other or self.status
+
+    @property
+    def moved(self) -> bool:
+        """Whether the time or the place changed (people must be told)."""
+        return self.time or self.place
+
+
+def update_event(event: Event, **changes: Any) -> EventChanges:
+    """Apply ``changes`` (column names and values) to ``event``, raising the
+    SEQUENCE when its time or place changes; flushed, not committed.
+
+    The one place where an event's time and place change (with
+    ``cancel_event`` for its status), so that calendars, notices and
+    reminders follow. Raises ``ValueError`` for an unknown or protected field
+    or when the event would not end after it starts.
+    """
+    unknown = set(changes) - set(Event.__table__.columns.keys())
+    protected = set(changes) & _PROTECTED_FIELDS
+    if unknown or protected:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown | protected))} with update_event")
+    starts_at = changes.get("starts_at", event.starts_at)
+    ends_at = changes.get("ends_at", event.ends_at)
+    if ends_at <= starts_at:
+        raise ValueError("an event must end after it starts")
+
+    result = EventChanges()
+    for name, value in changes.items():
+        old = getattr(event, name)
+        if old == value:
+            continue
+        result.old_values[name] = old
+        setattr(event, name, value)
+        if name in TIME_FIELDS:
+            result.time = True
+        elif name in PLACE_FIELDS:
+            result.place = True
+        else:
+            result.other = True
+    if result.moved:
+        event.sequence = (event.sequence or 0) + 1
+    db.session.flush()
+    _follow_event_change(event, result)
+    return result
+
+
+def _follow_event_change(event: Event, result: EventChanges) -> None:
+    """Reminders move with the event; people are told it moved or was cancelled."""
+    # Imported here: reminders and notifications import the catalog.
+    from eventsapp.reminders.notices import notify_event_cancelled, notify_event_changed
+    from eventsapp.reminders.service import reschedule_event_reminders
+
+    if result.time:
+        reschedule_event_reminders(event)
+    if result.status and event.status == EventStatus.CANCELLED:
+        notify_event_cancelled(event)
+    elif result.moved and event.status == EventStatus.PUBLISHED:
+        notify_event_changed(event, result)
+
+
+def cancel_event(event: Event, reason: str) -> EventChanges:
+    """Cancel ``event`` with a reason shown to the public; it stays public (its
+    page says it is cancelled, feeds mark it CANCELLED). Flushed, not
+    committed. Cancelling a cancelled event changes nothing."""
+    result = EventChanges()
+    if event.status == EventStatus.CANCELLED:
+        return result
+    result.status = True
+    result.old_values = {
+        "status": event.status,
+        "cancelled_at": event.cancelled_at,
+        "cancellation_reason": event.cancellation_reason,
+    }
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = now_utc()
+    event.cancellation_reason = reason.strip()
+    event.sequence = (event.sequence or 0) + 1
+    db.session.flush()
+    _follow_event_change(event, result)
+    return result

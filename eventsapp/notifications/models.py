@@ -42,6 +42,7 @@ class OutboxStatus(LabelledEnum):
     DISPATCHED = "dispatched"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # no longer to be sent (a reminder about a cancelled registration)
 
     @classmethod
     def _labels(cls):
@@ -50,6 +51,7 @@ class OutboxStatus(LabelledEnum):
             "dispatched": _l("Transmis"),
             "sent": _l("Envoyé"),
             "failed": _l("Échec"),
+            "cancelled": _l("Sans objet"),
         }
 
 
@@ -62,6 +64,9 @@ class EmailKind(LabelledEnum):
     PENDING_CONFIRMATION = "pending-confirmation"
     CANCELLED = "cancelled"
     ALREADY_REGISTERED = "already-registered"
+    REMINDER = "reminder"
+    EVENT_CHANGED = "event-changed"
+    EVENT_CANCELLED = "event-cancelled"
 
     @classmethod
     def _labels(cls):
@@ -72,6 +77,9 @@ class EmailKind(LabelledEnum):
             "pending-confirmation": _l("Demande de confirmation"),
             "cancelled": _l("Annulation"),
             "already-registered": _l("Déjà inscrit·e"),
+            "reminder": _l("Rappel"),
+            "event-changed": _l("Changement d'horaire ou de lieu"),
+            "event-cancelled": _l("Annulation de l'événement"),
         }
 
 

@@ -106,6 +106,9 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal data erased (GDPR); the row still counts in figures.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person followed "stop the reminders" (List-Unsubscribe): the
+    # registration stands, only reminders stop.
+    reminders_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     sessions: Mapped[list[Session]] = relationship(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from eventsapp.calendars.tokens import forget_feed
 from eventsapp.catalog.models import Event
 from eventsapp.db import now_utc
 from eventsapp.errors import NotFound
@@ -38,6 +39,20 @@ def anonymise_old_registrations(now: datetime | None = None, retention_days: int
     return len(ids)
 
 
+def _forget_calendar_feed(registration: Registration) -> None:
+    """The personal calendar feed is keyed by the address (personal data): it
+    goes when no other registration of that address, not erased, is left."""
+    others = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.email == registration.email,
+            Registration.id != registration.id,
+            Registration.anonymised_at.is_(None),
+        )
+    )
+    if not others:
+        forget_feed(registration.email)
+
+
 def anonymise_registration(registration_id: int, now: datetime | None = None) -> None:
     """Erase the person's data; the row (seats, category, status) still counts
     in the figures. An active registration for an event still to come is
@@ -50,6 +65,7 @@ def anonymise_registration(registration_id: int, now: datetime | None = None) ->
         raise NotFound("registration")
     if registration.status in ACTIVE_STATUSES and registration.event.ends_at > now:
         cancel_registration(registration_id, now)
+    _forget_calendar_feed(registration)
     registration.first_name = ""
     registration.last_name = ""
     registration.email = f"anonyme-{registration.id}@invalid"

@@ -1,0 +1,1 @@
+"""Reminders: rules per event, scheduled in the database, scanned by beat."""
