@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev browser lint bench-agenda bench-registration clean
+.PHONY: run test install install-dev browser lint bench-agenda bench-registration bench-ical bench-reminders clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -58,6 +58,14 @@ bench-agenda: install-dev
 ## bench-registration: sign-ups against bare INSERT / hot-row UPDATE endpoints (PostgreSQL).
 bench-registration: install-dev
 	$(BIN)/python bench/registration.py
+
+## bench-ical: a feed of 2,000 events: first request against icalendar alone, and 304s against a bare endpoint.
+bench-ical: install-dev
+	$(BIN)/python bench/ical.py
+
+## bench-reminders: 10,000 due reminders (scan, outbox, Celery on Redis db 13, worker, SMTP sink) against smtplib.
+bench-reminders: install-dev
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

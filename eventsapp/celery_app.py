@@ -23,7 +23,14 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     _ensure_filesystem_broker_folders(celery_app)
     celery_app.autodiscover_tasks(
-        ["eventsapp.health", "eventsapp.notifications", "eventsapp.registrations"], force=True
+        [
+            "eventsapp.accounts",
+            "eventsapp.health",
+            "eventsapp.notifications",
+            "eventsapp.registrations",
+            "eventsapp.reminders",
+        ],
+        force=True,
     )
     app.extensions["celery"] = celery_app
     return celery_app

@@ -10,7 +10,9 @@ export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${port}}"
 # Stop our own background jobs (worker, beat), not make's process group.
 trap 'kill $(jobs -p) 2>/dev/null' EXIT INT TERM
 
-"$bin/celery" -A celery_worker:celery worker --pool=solo --loglevel=INFO --hostname="worker@%h" &
+# Both queues: "mail" (e-mail delivery) and "default" (everything else).
+"$bin/celery" -A celery_worker:celery worker --pool=solo --queues=mail,default --loglevel=INFO \
+  --hostname="worker@%h" &
 "$bin/celery" -A celery_worker:celery beat --loglevel=INFO &
 
 echo

@@ -17,8 +17,8 @@ from eventsapp.catalog.models import Event, Session
 from eventsapp.extensions import db
 from eventsapp.registrations.models import ParticipantCategory, Registration, RegistrationStatus
 from eventsapp.registrations.service import (
-    SignUpRequest,
     EventFull,
+    SignUpRequest,
     cancel_registration,
     promote_waitlist,
     sign_up,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from celery import _state as celery_state
 
-from eventsapp.config import PROJECT_ROOT
+from eventsapp.config import DEFAULT_QUEUE, MAIL_QUEUE, PROJECT_ROOT
 
 #: As in the Procfile: given a bare module, ``celery -A`` would take its ``app``
 #: attribute, which in ``celery_worker.py`` is the Flask app.
@@ -53,11 +53,26 @@ def instance_environment(instance_path: Path, redis_url: str | None) -> dict[str
 
 class CeleryWorker:
     """``celery -A celery_worker worker`` in its own process group, its output
-    written to a log file (a pipe nobody reads could fill up and block it)."""
+    written to a log file (a pipe nobody reads could fill up and block it).
 
-    def __init__(self, environment: Mapping[str, str | None], workdir: Path) -> None:
+    It consumes the app's two queues, ``mail`` and ``default``, as the
+    Procfile's worker does, plus a queue of its own (``queue``) for tests
+    that address this worker alone. ``pool="prefork"`` with ``concurrency``
+    runs pool processes, as in production (time limits, lost children)."""
+
+    def __init__(
+        self,
+        environment: Mapping[str, str | None],
+        workdir: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        log_name: str = "worker.log",
+    ) -> None:
         self.workdir = workdir
-        self.log_path = workdir / "worker.log"
+        self.log_path = workdir / log_name
+        self.pool = pool
+        self.concurrency = concurrency
         self.queue = f"test-{uuid.uuid4().hex[:12]}"
         self.environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
         for name, value in environment.items():
@@ -76,14 +91,15 @@ class CeleryWorker:
             "-A",
             APP_SPEC,
             "worker",
-            "--pool=solo",
+            f"--pool={self.pool}",
+            f"--concurrency={self.concurrency}",
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-            # A queue of its own: another worker (or another test run) on the
-            # same broker cannot take this test's task, nor this worker theirs.
-            f"--queues={self.queue}",
+            # The app's queues, and one of its own: a test that sends to
+            # ``queue`` reaches this worker only, not another test run's.
+            f"--queues={MAIL_QUEUE},{DEFAULT_QUEUE},{self.queue}",
             f"--hostname={self.queue}@%h",
         ]
 
@@ -122,6 +138,18 @@ class CeleryWorker:
         raise AssertionError(
             f"the Celery worker was not ready after {START_TIMEOUT_SECONDS:.0f} s:\n{self.output()}"
         )
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once (main process and pool
+        children), as a lost machine or the OOM killer would: nothing is
+        acknowledged, nothing cleaned up."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        self.process.wait()
 
     def stop(self) -> None:
         """Warm shutdown (SIGTERM) of the whole process group, SIGKILL if it lingers."""

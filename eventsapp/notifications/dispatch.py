@@ -12,9 +12,12 @@ How it works
    fires it, and is ignored) hands the rows to Celery. It never uses the
    committing session (which can emit no SQL in that hook):
    - e-mails are published at once (``publish_emails``), unclaimed: the
-     ``send_email`` task locks its row and skips it once sent, so a second
+     sending task locks its row and skips it once sent, so a second
      publication is harmless, and a sign-up does not pay for a second
-     connection. The row stays pending until a worker takes it;
+     connection. The row stays pending until a worker takes it. Many
+     e-mails committed together (a reminder scan) go in chunks of
+     ``MAIL_BATCH_SIZE`` to ``send_email_batch``, which sends a chunk on one
+     SMTP connection; a single one goes to ``send_email``;
    - tasks go through ``dispatch_messages(ids)``, on a NEW connection:
      a. *claim*: in a short transaction of its own, lock the rows still
         pending, mark them dispatched and give the task's dedupe key back;
@@ -68,9 +71,12 @@ from eventsapp.notifications.models import OutboxKind, OutboxMessage, OutboxStat
 logger = logging.getLogger(__name__)
 
 SEND_EMAIL_TASK = "notifications.send_email"
+SEND_EMAIL_BATCH_TASK = "notifications.send_email_batch"
+DEFAULT_MAIL_BATCH_SIZE = 50
 PENDING_GRACE = timedelta(minutes=2)
 UNSENT_GRACE = timedelta(minutes=15)
-RELAY_BATCH_SIZE = 500
+# E-mails go out in batches: one relay run can hand over a large backlog.
+RELAY_BATCH_SIZE = 2000
 _PENDING = "outbox_pending_ids"
 
 _table = OutboxMessage.__table__
@@ -177,21 +183,48 @@ def publish_emails(message_ids: Sequence[int]) -> int:
     reason, for the relay. Returns how many were published; never raises."""
     if not message_ids:
         return 0
-    celery = current_app.extensions["celery"]
-    failed: dict[int, str] = {}
-    for message_id in message_ids:
-        try:
-            _publish_email(celery, message_id)
-        except Exception as error:  # noqa: BLE001 - broker down: the relay retries
-            logger.exception("Could not hand outbox e-mail %s to Celery", message_id)
-            failed[message_id] = f"{type(error).__name__}: {error}"[:2000]
+    failed = _publish_email_chunks(current_app.extensions["celery"], list(message_ids))
     if failed:
         _release(failed)
     return len(message_ids) - len(failed)
 
 
-def _publish_email(celery: Celery, message_id: int) -> None:
-    celery.tasks[SEND_EMAIL_TASK].apply_async(args=[message_id])
+def email_chunks(message_ids: Sequence[int]) -> list[list[int]]:
+    """``message_ids`` in chunks of ``MAIL_BATCH_SIZE``, each one task."""
+    size = max(int(current_app.config.get("MAIL_BATCH_SIZE") or DEFAULT_MAIL_BATCH_SIZE), 1)
+    return [list(message_ids[start : start + size]) for start in range(0, len(message_ids), size)]
+
+
+def _publish_email_chunks(celery: Celery, message_ids: list[int]) -> dict[int, str]:
+    """Publish the e-mails in chunks; returns the ids not handed over, with
+    the reason. After one chunk fails the broker is taken as down and the
+    rest are not tried: each try can cost the publish retry policy and a
+    connection timeout, and the relay publishes them all later anyway."""
+    failed: dict[int, str] = {}
+    for chunk in email_chunks(message_ids):
+        if failed:
+            failed.update(dict.fromkeys(chunk, next(iter(failed.values()))))
+            continue
+        try:
+            _publish_email(celery, chunk)
+        except Exception as error:  # noqa: BLE001 - broker down: the relay retries
+            logger.exception("Could not hand outbox e-mail(s) %s to Celery", _describe_ids(chunk))
+            failed.update(dict.fromkeys(chunk, f"{type(error).__name__}: {error}"[:2000]))
+    return failed
+
+
+def _describe_ids(ids: Sequence[int]) -> str:
+    return str(ids[0]) if len(ids) == 1 else f"{ids[0]}…{ids[-1]} ({len(ids)})"
+
+
+def _publish_email(celery: Celery, message_ids: int | Sequence[int]) -> None:
+    """One task: ``send_email`` for a single e-mail, ``send_email_batch``
+    (one SMTP connection) for several."""
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if len(ids) == 1:
+        celery.tasks[SEND_EMAIL_TASK].apply_async(args=[ids[0]])
+    else:
+        celery.tasks[SEND_EMAIL_BATCH_TASK].apply_async(args=[ids])
 
 
 def relay_condition(now: datetime) -> sa.ColumnElement[bool]:
@@ -236,8 +269,11 @@ def _dispatch(condition: sa.ColumnElement[bool], *, skip_locked: bool, limit: in
         logger.exception("Could not claim outbox rows for dispatch")
         return 0
     celery = current_app.extensions["celery"]
-    failed: dict[int, str] = {}
+    # E-mails in batches (one SMTP connection each), as after a commit.
+    failed = _publish_email_chunks(celery, [row.id for row in claimed if row.kind == OutboxKind.EMAIL])
     for row in claimed:
+        if row.kind == OutboxKind.EMAIL:
+            continue
         try:
             _publish(celery, row)
         except Exception as error:  # noqa: BLE001 - broker down: the relay retries

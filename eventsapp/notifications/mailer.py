@@ -13,33 +13,42 @@ signal, so ``mail.record_messages()`` sees what was sent whatever the backend.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import smtplib
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_mail import BadHeaderError, Connection, Message
 
+from eventsapp.calendars.attachments import attach_registration_calendar
+from eventsapp.calendars.tokens import ensure_feed, personal_feed_url
 from eventsapp.extensions import mail
 from eventsapp.formatting import format_moment, format_span
 from eventsapp.links import absolute_url
 from eventsapp.notifications.models import EmailKind
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
+from eventsapp.reminders.links import stop_reminders_url
 from eventsapp.templating import safe_url
 
 BACKENDS = ("smtp", "file", "memory")
+# E-mails that carry the event's .ics and the person's feed link.
+CALENDAR_KINDS = frozenset({EmailKind.CONFIRMATION, EmailKind.PROMOTED, EmailKind.EVENT_CHANGED})
 MAILBOX_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*\.eml$")
 # How the time zones of French territories are named to people.
 _ZONE_PLACES = {
@@ -81,6 +90,9 @@ def subject_for(kind: EmailKind, title: str) -> str:
         EmailKind.PENDING_CONFIRMATION: _("Confirmez votre inscription – %(title)s", title=title),
         EmailKind.CANCELLED: _("Inscription annulée – %(title)s", title=title),
         EmailKind.ALREADY_REGISTERED: _("Vous êtes déjà inscrit·e – %(title)s", title=title),
+        EmailKind.REMINDER: _("Rappel – %(title)s", title=title),
+        EmailKind.EVENT_CHANGED: _("Changement d'horaire ou de lieu – %(title)s", title=title),
+        EmailKind.EVENT_CANCELLED: _("Événement annulé – %(title)s", title=title),
     }
     return subjects[EmailKind(kind)]
 
@@ -146,29 +158,71 @@ def email_context(kind: EmailKind, registration: Registration) -> dict:
     }
 
 
+def _reminder_texts(payload: dict, registration: Registration) -> tuple[str, str]:
+    """Subject and body of a reminder, from its rule's texts."""
+    # Imported here: the reminders package imports this module's callers.
+    from eventsapp.extensions import db
+    from eventsapp.reminders.models import ReminderRule
+    from eventsapp.reminders.service import render_reminder
+
+    rule = db.session.get(ReminderRule, payload.get("rule_id"))
+    if rule is None:
+        raise LookupError(f"reminder rule {payload.get('rule_id')} is gone")
+    return render_reminder(rule, registration)
+
+
 def _tidy_text(text: str) -> str:
     """Plain text without trailing spaces or runs of blank lines."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-def compose_email(kind: EmailKind, registration: Registration, *, recipient: str | None = None) -> Message:
+def compose_email(
+    kind: EmailKind,
+    registration: Registration,
+    *,
+    recipient: str | None = None,
+    payload: dict | None = None,
+) -> Message:
     """The French e-mail ``kind`` about ``registration``: plain text and HTML
     from ``templates/notifications/<kind>.txt|.html``, replies going to the
-    organiser."""
+    organiser. ``payload`` is the outbox row's (a reminder's rule, what an
+    event change changed). Confirmations, promotions and change notices carry
+    the event's .ics and the link to the person's calendar feed. Every e-mail
+    has a ``List-Unsubscribe`` header that stops reminders (only)."""
     kind = EmailKind(kind)
+    payload = payload or {}
     context = email_context(kind, registration)
     context["subject"] = subject_for(kind, registration.event.title)
-    return Message(
+    context["stop_reminders_url"] = stop_reminders_url(registration)
+    if kind == EmailKind.REMINDER:
+        context["subject"], context["reminder_body"] = _reminder_texts(payload, registration)
+    context["changes"] = payload.get("changes") or []
+    context["cancellation_reason"] = payload.get("reason") or ""
+    with_calendar = kind in CALENDAR_KINDS
+    if with_calendar:
+        # Makes the person's feed on first use (this write commits with the
+        # delivery of the e-mail): the link must work when the e-mail arrives.
+        context["calendar_feed_url"] = personal_feed_url(ensure_feed(registration.email))
+    message = Message(
         subject=context["subject"],
         recipients=[recipient or registration.email],
         body=_tidy_text(render_template(f"notifications/{kind.value}.txt", **context)),
         html=render_template(f"notifications/{kind.value}.html", **context),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         reply_to=context["organiser"]["email"] or None,
-        # RFC 3834: no out-of-office replies to a robot.
-        extra_headers={"Auto-Submitted": "auto-generated"},
+        extra_headers={
+            # RFC 3834: no out-of-office replies to a robot.
+            "Auto-Submitted": "auto-generated",
+            # RFC 2369 and 8058: mail clients offer "unsubscribe", which
+            # stops this registration's reminders with one POST.
+            "List-Unsubscribe": f"<{context['stop_reminders_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
+    if with_calendar:
+        attach_registration_calendar(message, registration)
+    return message
 
 
 # Sending -------------------------------------------------------------------
@@ -245,7 +299,7 @@ def open_connection() -> Iterator[Connection]:
         yield connection
 
 
-def send_message(message: Message, connection: Connection | None = None) -> None:
+def send_message(message: Message, connection: Connection | BatchConnection | None = None) -> None:
     """Send ``message`` through ``connection``, or a new one of the configured
     backend. SMTP errors (``smtplib.SMTPException``, ``OSError``) propagate."""
     if connection is not None:
@@ -253,6 +307,88 @@ def send_message(message: Message, connection: Connection | None = None) -> None
         return
     with open_connection() as new_connection:
         new_connection.send(message)
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """True when ``error`` means the SMTP session itself is gone or unusable
+    (server unreachable or disconnected, "421 closing", refused login), as
+    opposed to a reply about one message (a refused recipient or body),
+    after which smtplib has reset the session and it can go on."""
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPException):
+        return False  # e.g. SMTPRecipientsRefused: about this message only
+    return isinstance(error, OSError)
+
+
+class BatchConnection:
+    """One connection of the configured backend for many messages (a batch
+    of outbox e-mails): opened at the first ``send`` only, so a batch whose
+    messages were all sent already connects to nothing; dropped after a
+    connection-level failure (``is_connection_failure``) and opened again by
+    the next ``send``. Use it as a context manager: it closes (QUIT) at the end."""
+
+    def __init__(self) -> None:
+        self._stack: ExitStack | None = None
+        self._connection: Connection | None = None
+        #: How many connections were opened (one for a batch that went well).
+        self.opened = 0
+
+    def __enter__(self) -> BatchConnection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: Message) -> None:
+        if self._connection is None:
+            stack = ExitStack()
+            try:
+                self._connection = stack.enter_context(open_connection())
+            except BaseException:
+                stack.close()
+                raise
+            self._stack = stack
+            self.opened += 1
+        try:
+            self._connection.send(message)
+        except BaseException as error:
+            if is_connection_failure(error) or not isinstance(error, Exception):
+                self.close()
+            raise
+
+    def close(self) -> None:
+        stack, self._stack, self._connection = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+
+def message_id_domain() -> str:
+    """The domain of outbox Message-IDs: the sender's (``MAIL_DEFAULT_SENDER``),
+    else ``PUBLIC_URL``'s host."""
+    config = current_app.config
+    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    address = sender[1] if isinstance(sender, tuple) else parseaddr(sender)[1]
+    domain = address.rpartition("@")[2].strip()
+    if not domain:
+        domain = urlsplit(config.get("PUBLIC_URL") or "").hostname or "localhost"
+    return domain
+
+
+def outbox_message_id(outbox_id: int, key: str) -> str:
+    """The Message-ID of the outbox e-mail ``outbox_id``: the same every time
+    it is composed, so a message sent again after a crash between the SMTP
+    server's "250 OK" and our commit is recognised by the recipient's systems
+    as the same message (they drop duplicates by Message-ID). The keyed hash
+    of its idempotency key keeps two deployments sending from one domain
+    (staging, production: rows with the same id) from colliding."""
+    secret = str(current_app.config.get("SECRET_KEY") or "").encode()
+    digest = hmac.new(secret, f"{outbox_id}:{key}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"<outbox-{outbox_id}.{digest}@{message_id_domain()}>"
 
 
 def write_eml(message: Message, directory: Path) -> Path:

@@ -16,18 +16,22 @@ import enum
 import json
 import logging
 import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
+from eventsapp.catalog.models import Event
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
 from eventsapp.locking import note_written
 from eventsapp.notifications.dispatch import note_outbox_message
-from eventsapp.notifications.mailer import compose_email, send_message
+from eventsapp.notifications.mailer import BatchConnection, compose_email, outbox_message_id, send_message
 from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage, OutboxStatus
 from eventsapp.registrations.models import Registration
 
@@ -35,8 +39,10 @@ __all__ = [
     "MAX_DELIVERY_ATTEMPTS",
     "DeliveryOutcome",
     "EmailKind",
+    "QueuedEmail",
     "deliver_email",
     "enqueue_email",
+    "enqueue_emails",
     "enqueue_task",
     "forget_recipient",
     "is_permanent_refusal",
@@ -88,6 +94,54 @@ def enqueue_email(kind: EmailKind, registration: Registration, *, repeatable: bo
         payload={},
         idempotency_key=key,
     )
+
+
+@dataclass(frozen=True)
+class QueuedEmail:
+    """One e-mail of a batch for ``enqueue_emails``."""
+
+    registration_id: int
+    recipient: str
+    key: str
+    payload: dict = field(default_factory=dict)
+
+
+def enqueue_emails(kind: EmailKind, emails: Sequence[QueuedEmail], *, chunk: int = 500) -> dict[str, int]:
+    """Record many e-mails of one ``kind`` (reminders, notices) with a few
+    multi-row INSERTs; a key already recorded is skipped. Returns the new
+    rows' ids by key. Never commits."""
+    kind = EmailKind(kind)
+    session = db.session()
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    created: dict[str, int] = {}
+    now = now_utc()
+    for start in range(0, len(emails), chunk):
+        rows = [
+            {
+                "kind": OutboxKind.EMAIL,
+                "email_kind": kind,
+                "registration_id": email.registration_id,
+                "recipient": email.recipient,
+                "payload": dict(email.payload),
+                "idempotency_key": email.key,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for email in emails[start : start + chunk]
+        ]
+        statement = (
+            insert(_table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[_table.c.idempotency_key])
+            .returning(_table.c.id, _table.c.idempotency_key)
+        )
+        for message_id, key in session.execute(statement):
+            created[key] = message_id
+            note_outbox_message(session, message_id, OutboxKind.EMAIL)
+    if created:
+        note_written(session)
+    return created
 
 
 def enqueue_task(task_name: str, *, key: str | None = None, **kwargs: object) -> int | None:
@@ -192,41 +246,72 @@ def _lock_message(message_id: int) -> OutboxMessage | None:
         and not session.in_transaction()
     ):
         session.connection(execution_options={"sqlite_begin_immediate": True})
-    query = sa.select(OutboxMessage).where(OutboxMessage.id == message_id)
-    return session.scalars(query.with_for_update(skip_locked=True)).first()
+    # The registration, its event and organiser come in the same statement
+    # (the e-mail needs them), refreshed: a batch's earlier rows may have
+    # loaded the same event before a change.
+    to_registration = joinedload(OutboxMessage.registration)
+    query = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .options(to_registration.joinedload(Registration.event).joinedload(Event.organisation))
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).first()
 
 
-def deliver_email(message_id: int) -> DeliveryOutcome:
+def deliver_email(message_id: int, connection: BatchConnection | None = None) -> DeliveryOutcome:
     """Send the outbox e-mail ``message_id`` now unless it was already sent
     or given up, and record the outcome. Flushes, never commits.
 
+    ``connection``: an open ``mailer.BatchConnection`` shared by a batch
+    (else one is opened for this message). The e-mail carries the row's
+    stable Message-ID (``mailer.outbox_message_id``): sent again after a
+    crash, it is the same message to the recipient's systems.
+
     A transient error (``TRANSIENT_ERRORS``) is recorded on the row and
-    raised again, for the task to retry; a permanent refusal marks the row
-    failed and is not raised.
+    raised again, for the task to retry, unless it was the last attempt
+    allowed (``MAX_DELIVERY_ATTEMPTS``): the row is then failed with the
+    reason. A permanent refusal marks the row failed and is not raised.
     """
     message = _lock_message(message_id)
     if message is None:
         return DeliveryOutcome.SKIPPED
-    if message.kind != OutboxKind.EMAIL or message.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
+    if message.kind != OutboxKind.EMAIL or message.status in (
+        OutboxStatus.SENT,
+        OutboxStatus.FAILED,
+        OutboxStatus.CANCELLED,
+    ):
         return DeliveryOutcome.ALREADY_DONE
     registration = message.registration
     if registration is None or registration.anonymised_at is not None or not message.recipient:
         _fail(message, "registration erased or deleted: not sent")
         return DeliveryOutcome.FAILED
+    obsolete = _obsolete_reason(message, registration)
+    if obsolete is not None:
+        message.status = OutboxStatus.CANCELLED
+        message.last_error = f"not sent: {obsolete}"
+        db.session.flush()
+        return DeliveryOutcome.ALREADY_DONE
     if message.status == OutboxStatus.PENDING:
         message.status = OutboxStatus.DISPATCHED
         message.dispatched_at = now_utc()
     try:
-        email = compose_email(message.email_kind, registration, recipient=message.recipient)
+        # No flush of the status above while composing reads: one UPDATE at the end.
+        with db.session.no_autoflush:
+            email = compose_email(
+                message.email_kind, registration, recipient=message.recipient, payload=message.payload
+            )
     except SQLAlchemyError:
         raise  # the database, not the e-mail: the relay tries again later
     except Exception as error:  # noqa: BLE001 - a template or data bug: resending will not help
         logger.exception("Could not compose outbox e-mail %s", message.id)
         _fail(message, f"could not compose: {type(error).__name__}: {error}")
         return DeliveryOutcome.FAILED
+    email.msgId = outbox_message_id(message.id, message.idempotency_key)
     message.attempts += 1
     try:
-        send_message(email)
+        send_message(email, connection)
     except TRANSIENT_ERRORS as error:
         message.last_error = describe_error(error)
         if is_permanent_refusal(error):
@@ -235,6 +320,8 @@ def deliver_email(message_id: int) -> DeliveryOutcome:
             return DeliveryOutcome.FAILED
         if message.attempts >= MAX_DELIVERY_ATTEMPTS:
             _fail(message, f"given up after {message.attempts} attempts: {message.last_error}")
+            logger.warning("E-mail %s given up: %s", message.id, message.last_error)
+            return DeliveryOutcome.FAILED
         db.session.flush()
         raise
     message.status = OutboxStatus.SENT
@@ -242,6 +329,17 @@ def deliver_email(message_id: int) -> DeliveryOutcome:
     message.last_error = None
     db.session.flush()
     return DeliveryOutcome.SENT
+
+
+def _obsolete_reason(message: OutboxMessage, registration: Registration) -> str | None:
+    """Why a reminder written by the scan must not leave after all (the person
+    cancelled or stopped reminders, the event was cancelled, in the seconds
+    between the scan and the send), or None."""
+    if message.email_kind != EmailKind.REMINDER:
+        return None
+    from eventsapp.reminders.service import reminder_obsolete_reason  # imports this module
+
+    return reminder_obsolete_reason(registration, message.payload or {})
 
 
 def _fail(message: OutboxMessage, reason: str) -> None:
@@ -272,3 +370,18 @@ def forget_recipient(registration_id: int) -> int:
             row.last_error = "registration erased: not sent"
     db.session.flush()
     return len(rows)
+
+
+def failed_email_count(event_id: int) -> int:
+    """How many e-mails to the registrants of event ``event_id`` were given
+    up (refused, too many attempts, not composable): the organiser's count."""
+    query = (
+        sa.select(sa.func.count(OutboxMessage.id))
+        .join(Registration, Registration.id == OutboxMessage.registration_id)
+        .where(
+            Registration.event_id == event_id,
+            OutboxMessage.kind == OutboxKind.EMAIL,
+            OutboxMessage.status == OutboxStatus.FAILED,
+        )
+    )
+    return db.session.scalar(query) or 0
