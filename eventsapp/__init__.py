@@ -37,8 +37,10 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions, the page-cache invalidation, lock and outbox
-    dispatch hooks, the mailer, rate limits and SQLite settings."""
+    dispatch hooks, the mailer, rate limits, organisers' logins and SQLite
+    settings."""
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
+    from eventsapp.accounts.login import init_login
     from eventsapp.caching import install_invalidation_hooks
     from eventsapp.extensions import babel, cache, csrf, db, migrate
     from eventsapp.locking import install_lock_hooks
@@ -51,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     init_rate_limits(app)  # before CSRF: a forged post is counted too
     csrf.init_app(app)
+    init_login(app)
     babel.init_app(app)
     cache.init_app(app)
     install_invalidation_hooks()
@@ -70,19 +73,25 @@ def register_celery(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """The URL converters and every feature's blueprint."""
+    from eventsapp.admin import register as register_admin
+    from eventsapp.calendars.views import blueprint as calendars
     from eventsapp.catalog.views import blueprint as catalog
     from eventsapp.converters import SlugConverter
     from eventsapp.health.views import blueprint as health
     from eventsapp.notifications.views import blueprint as notifications
     from eventsapp.registrations.signup_views import blueprint as signup
     from eventsapp.registrations.views import blueprint as registrations
+    from eventsapp.reminders.views import blueprint as reminders
 
     app.url_map.converters["slug"] = SlugConverter
+    app.register_blueprint(calendars)
     app.register_blueprint(catalog)
     app.register_blueprint(health)
     app.register_blueprint(notifications)
     app.register_blueprint(registrations)
+    app.register_blueprint(reminders)
     app.register_blueprint(signup)
+    register_admin(app)  # /account/… and the back-office's /admin/… blueprints
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -100,7 +109,12 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """``flask seed-demo``; Flask-Migrate adds ``flask db``."""
+    """``flask seed-demo``, ``flask reminders``, ``flask create-organiser``;
+    Flask-Migrate adds ``flask db``."""
+    from eventsapp.accounts.cli import create_organiser_command
     from eventsapp.demo.cli import seed_demo_command
+    from eventsapp.reminders.cli import reminders_cli
 
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_organiser_command)
+    app.cli.add_command(reminders_cli)

@@ -15,7 +15,7 @@ address counted is the client's one taken from ``X-Forwarded-For``.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventsapp.extensions import limiter
@@ -24,6 +24,31 @@ from eventsapp.extensions import limiter
 def signup_rate_limit() -> str:
     """The sign-up form's limit, e.g. "10 per minute;50 per hour" (``SIGNUP_RATE_LIMIT``)."""
     return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+# Organisers' login and password forms (eventsapp/accounts/views.py): posts
+# per client address, and login posts per e-mail address typed, so that
+# guessing one account's password from many addresses is slowed down too.
+# The per-account limit is generous: a real person locked out can still
+# reset their password, and the lock lifts within the hour.
+DEFAULT_LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT = "30 per hour"
+
+
+def login_rate_limit() -> str:
+    """Posts of the login and password forms per client address (``LOGIN_RATE_LIMIT``)."""
+    return current_app.config.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT
+
+
+def login_account_rate_limit() -> str:
+    """Login posts per e-mail address (``LOGIN_ACCOUNT_RATE_LIMIT``)."""
+    return current_app.config.get("LOGIN_ACCOUNT_RATE_LIMIT") or DEFAULT_LOGIN_ACCOUNT_RATE_LIMIT
+
+
+def login_account_key() -> str:
+    """The rate-limit key of a login post: the address typed, lower-cased."""
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login-account:{address}"
 
 
 @limiter.request_filter

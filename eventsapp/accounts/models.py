@@ -1,7 +1,9 @@
 """Organiser accounts and memberships with a role per organisation.
 
-The login itself comes with the back-office; the tables come with the domain
-model so that every other table can refer to who did what.
+``User`` speaks Flask-Login's protocol itself (rather than inheriting
+``UserMixin``, whose ``is_active`` would hide the column): its session id is
+``"<id>:<session_version>"``, so bumping ``session_version`` (a password
+change or reset) ends every session and "remember me" cookie issued before.
 """
 
 from __future__ import annotations
@@ -47,6 +49,29 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    # Flask-Login's user protocol ------------------------------------------
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The id kept in the session and the remember cookie: it stops
+        matching once ``session_version`` is bumped (see accounts.login)."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_password(self) -> bool:
+        """False until the invitation link was followed."""
+        return bool(self.password_hash)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
 
 
 class Membership(db.Model):
