@@ -355,3 +355,17 @@ def test_the_command_shows_what_is_due_and_what_failed(db_session, app):
     assert "Salon de l'ESS" in result.output
     assert "1 destinataire(s)" in result.output
     assert "E-mails en échec" in result.output
+
+
+def test_default_texts_match_the_offset(db_session):
+    event = EventFactory(title="Forum")
+    assert (
+        add_reminder_rule(event, days=1, local_time=time(9)).subject
+        == "Rappel : « {evenement} », c'est demain"
+    )
+    assert add_reminder_rule(event, days=7).subject == "Rappel : « {evenement} » dans 7 jours"
+    assert add_reminder_rule(event, hours=2).subject == "Rappel : « {evenement} » approche"
+    assert add_reminder_rule(event, minutes=30).subject == "Rappel : « {evenement} » approche"
+    thanks = add_reminder_rule(event, anchor=ReminderAnchor.AFTER_END, days=1)
+    assert thanks.subject == "Merci d'être venu·e à « {evenement} »"
+    assert "{questionnaire}" not in thanks.body

@@ -91,12 +91,15 @@ class InvalidReminderRule(DomainError):
 # Default texts ---------------------------------------------------------------
 
 
-def default_rule_texts(days: int) -> tuple[str, str]:
-    """Subject and body of the default "J-<days>" reminder."""
+def default_rule_texts(days: int | None) -> tuple[str, str]:
+    """Subject and body of the default "J-<days>" reminder (``days`` None:
+    an offset in hours or minutes, the subject does not count days)."""
     if days == 1:
         subject = _("Rappel : « {evenement} », c'est demain")
-    else:
+    elif days:
         subject = _("Rappel : « {evenement} » dans %(days)d jours", days=days)
+    else:
+        subject = _("Rappel : « {evenement} » approche")
     body = _(
         "Vous êtes inscrit·e à « {evenement} », le {date}.\n"
         "Lieu : {lieu}\n\n"
@@ -107,16 +110,17 @@ def default_rule_texts(days: int) -> tuple[str, str]:
     return subject, body
 
 
-def default_thanks_texts() -> tuple[str, str]:
-    """Subject and body of a thank-you sent after the event."""
-    return (
-        _("Merci d'être venu·e à « {evenement} »"),
-        _(
+def default_thanks_texts(with_survey: bool) -> tuple[str, str]:
+    """Subject and body of a thank-you sent after the event (asking for the
+    person's opinion when there is a survey)."""
+    subject = _("Merci d'être venu·e à « {evenement} »")
+    if with_survey:
+        return subject, _(
             "Merci d'avoir participé à « {evenement} ».\n"
             "Votre avis nous aide à préparer les prochains événements : {questionnaire}\n\n"
             "À bientôt !"
-        ),
-    )
+        )
+    return subject, _("Merci d'avoir participé à « {evenement} ».\n\nÀ bientôt !")
 
 
 # Due times -------------------------------------------------------------------
@@ -194,9 +198,10 @@ def add_reminder_rule(
         raise InvalidReminderRule(_("Avec une heure fixe, indiquez le délai en jours seulement."), "offset")
     offset_minutes = (days * 24 + hours) * 60 + minutes
     if anchor == ReminderAnchor.AFTER_END:
-        default_subject, default_body = default_thanks_texts() if survey_url else default_rule_texts(days)
+        default_subject, default_body = default_thanks_texts(with_survey=bool(survey_url))
     else:
-        default_subject, default_body = default_rule_texts(max(days, 1))
+        whole_days = days if days and not (hours or minutes) else None
+        default_subject, default_body = default_rule_texts(whole_days)
     subject = (subject if subject is not None else default_subject).strip()
     body = (body if body is not None else default_body).strip()
     survey_url = (survey_url or "").strip() or None
