@@ -16,9 +16,14 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from eventsapp import create_app
 from eventsapp.config import TestConfig
 from eventsapp.extensions import db
-from tests.databases import postgres_url, reset_postgres_schema
+from tests.databases import drop_run_databases, postgres_url, reset_postgres_schema
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """This run's PostgreSQL databases go with it (see tests/databases.py)."""
+    drop_run_databases()
 
 
 def build_test_app(backend: str, instance_path: Path, **overrides: object) -> Flask:

@@ -27,8 +27,16 @@ def unavailable(service: str, error: Exception) -> None:
     pytest.skip(message)
 
 
+# Each test run gets databases of its own ("eventsapp_test_r<pid>"), dropped
+# when it ends: two runs at once on one machine (two developers' shells, an
+# editor's test runner) would otherwise reset each other's schema mid-test.
+RUN_SUFFIX = os.environ.get("TEST_DB_SUFFIX", f"_r{os.getpid()}")
+_created: set[str] = set()
+
+
 def postgres_url(database: str = POSTGRES_TEST_DB) -> str:
-    """The URL of a fresh-enough PostgreSQL database, created if missing."""
+    """The URL of this run's copy of ``database``, created if missing."""
+    database = f"{database}{RUN_SUFFIX}"
     try:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
             exists = connection.execute(
@@ -36,10 +44,24 @@ def postgres_url(database: str = POSTGRES_TEST_DB) -> str:
             ).fetchone()
             if not exists:
                 connection.execute(f'CREATE DATABASE "{database}"')
+            _created.add(database)
     except psycopg.OperationalError as error:
         unavailable("PostgreSQL", error)
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     return f"{base}/{database}"
+
+
+def drop_run_databases() -> None:
+    """Drop the databases this run created (at the end of the session)."""
+    if not _created:
+        return
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
+            for database in sorted(_created):
+                connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    except psycopg.Error:
+        pass  # left behind: harmless, and recreated from nothing next time
+    _created.clear()
 
 
 def reset_postgres_schema(url: str) -> None:
