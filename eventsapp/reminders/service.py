@@ -142,7 +142,10 @@ def compute_due_at(
     return datetime.combine(day, local_time, tzinfo=zone).astimezone(base.tzinfo)
 
 
-def _check_texts(subject: str, body: str, anchor: ReminderAnchor, survey_url: str | None) -> None:
+def check_rule_texts(subject: str, body: str, anchor: ReminderAnchor, survey_url: str | None) -> None:
+    """Raise ``InvalidReminderRule`` (French, naming the field) for texts that
+    are empty, too long, or use an unknown placeholder, or a survey link
+    that is missing or not http(s)."""
     for field_name, text, limit in (("subject", subject, 200), ("body", body, 10_000)):
         if not text or not text.strip():
             raise InvalidReminderRule(_("Ce texte ne peut pas être vide."), field_name)
@@ -205,7 +208,7 @@ def add_reminder_rule(
     subject = (subject if subject is not None else default_subject).strip()
     body = (body if body is not None else default_body).strip()
     survey_url = (survey_url or "").strip() or None
-    _check_texts(subject, body, anchor, survey_url)
+    check_rule_texts(subject, body, anchor, survey_url)
     rule = ReminderRule(
         event_id=event.id,
         anchor=anchor,

@@ -1,0 +1,387 @@
+"""An event's parts in the back-office: its sessions, its own questions and
+its reminder rules (with a preview of each e-mail).
+
+Each part has one page listing them with an "add" form; ``?<part>=<id>``
+on that page opens one for editing, and the POSTs name it in a hidden field
+(``item_id``), so URLs carry only the event (loaded with ``get_own_event``:
+another organisation's event is a 404) and the services check that the part
+belongs to it.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from eventsapp.accounts.permissions import Permission
+from eventsapp.admin import event_parts_service as parts
+from eventsapp.admin import event_reminders_service as rules
+from eventsapp.admin.access import current_membership, get_own_event, requires
+from eventsapp.admin.blueprints import admin_blueprint
+from eventsapp.admin.event_part_forms import ItemForm, QuestionForm, RuleForm, SessionForm
+from eventsapp.admin.events_service import Action, EventRefused, allowed_actions
+from eventsapp.catalog.models import Event
+from eventsapp.catalog.vocabulary import QuestionKind
+from eventsapp.extensions import db
+from eventsapp.notifications.views import framed_document, linkify
+from eventsapp.reminders.models import ReminderAnchor, ReminderAudience
+
+blueprint = admin_blueprint("admin_event_parts", __name__, "/events/<int:event_id>")
+
+
+def _query_id(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _back(endpoint: str, event_id: int) -> ResponseReturnValue:
+    return redirect(url_for(f"admin_event_parts.{endpoint}", event_id=event_id), 303)
+
+
+def _refusal(form: object, error: EventRefused) -> str | None:
+    """Attach the service's message to its field; the message for the top
+    of the page when there is no such field."""
+    db.session.rollback()
+    return None if form.add_error(error.field, error.message) else error.message
+
+
+# Sessions ----------------------------------------------------------------------
+
+
+def _session_form(event: Event, session: object | None = None, formdata: object = None) -> SessionForm:
+    form = SessionForm(formdata=formdata)
+    if formdata is None:
+        zone = event.zone
+        if session is not None:
+            form.item_id.data = str(session.id)
+            for name in ("title", "location", "capacity", "description"):
+                form[name].data = getattr(session, name)
+            form.day.data = session.starts_at.astimezone(zone).date()
+            form.start_time.data = session.starts_at.astimezone(zone).time()
+            form.end_time.data = session.ends_at.astimezone(zone).time()
+        else:
+            form.day.data = event.starts_at.astimezone(zone).date()
+    return form
+
+
+def _sessions_page(
+    event: Event, form: SessionForm | None = None, status: int = 200, message: str | None = None
+):
+    editing = None
+    if form is None:
+        session_id = _query_id("session")
+        editing = parts.get_session(event, session_id) if session_id else None
+        form = _session_form(event, editing)
+    elif form.item_value():
+        editing = parts.get_session(event, form.item_value())
+    in_use = {session.id for session in event.sessions if parts.session_in_use(session.id)}
+    return (
+        render_template(
+            "admin/events/sessions.html",
+            event=event,
+            form=form,
+            editing=editing,
+            in_use=in_use,
+            item_form=ItemForm(formdata=None),
+            editable=Action.EDIT in allowed_actions(event),
+            message=message,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/sessions/")
+@requires(Permission.EVENTS)
+def sessions(event_id: int) -> ResponseReturnValue:
+    """The event's sessions with their seats; ``?session=<id>`` edits one."""
+    return _sessions_page(get_own_event(event_id))
+
+
+@blueprint.post("/sessions/")
+@requires(Permission.EVENTS)
+def save_session(event_id: int) -> ResponseReturnValue:
+    """Add a session, or change the one named by ``item_id``."""
+    event = get_own_event(event_id)
+    form = SessionForm()
+    if form.item_value():
+        parts.get_session(event, form.item_value())  # 404 before anything else
+    moments = form.moments(event.timezone) if form.validate() else None
+    if moments is None:
+        return _sessions_page(event, form, 422)
+    details = parts.SessionDetails(
+        title=form.title.data,
+        starts_at=moments[0],
+        ends_at=moments[1],
+        description=form.description.data or "",
+        location=form.location.data or "",
+        capacity=form.capacity.data,
+    )
+    try:
+        if form.item_value():
+            parts.update_session(event, current_membership(), form.item_value(), details)
+        else:
+            parts.add_session(event, current_membership(), details)
+    except EventRefused as error:
+        return _sessions_page(event, form, 422, _refusal(form, error))
+    db.session.commit()
+    flash(_("Atelier « %(title)s » enregistré.", title=details.title), "success")
+    return _back("sessions", event_id)
+
+
+@blueprint.post("/sessions/remove")
+@requires(Permission.EVENTS)
+def remove_session(event_id: int) -> ResponseReturnValue:
+    """Remove a session nobody chose."""
+    event = get_own_event(event_id)
+    form = ItemForm()
+    if not form.validate():
+        return _sessions_page(event, status=422, message=_("Choisissez un atelier de la liste."))
+    try:
+        title = parts.remove_session(event, current_membership(), form.item_value())
+    except EventRefused as error:
+        db.session.rollback()
+        return _sessions_page(event, status=422, message=error.message)
+    db.session.commit()
+    flash(_("Atelier « %(title)s » supprimé.", title=title), "success")
+    return _back("sessions", event_id)
+
+
+# Questions ---------------------------------------------------------------------
+
+
+def _question_form(question: object | None = None, formdata: object = None) -> QuestionForm:
+    form = QuestionForm(formdata=formdata)
+    if formdata is None and question is not None:
+        form.item_id.data = str(question.id)
+        form.label.data, form.help_text.data = question.label, question.help_text
+        form.kind.data, form.required.data = question.kind.value, question.required
+        form.choices.data = "\n".join(question.choices or [])
+    return form
+
+
+def _questions_page(
+    event: Event, form: QuestionForm | None = None, status: int = 200, message: str | None = None
+):
+    editing = None
+    if form is None:
+        question_id = _query_id("question")
+        editing = parts.get_question(event, question_id) if question_id else None
+        form = _question_form(editing)
+    elif form.item_value():
+        editing = parts.get_question(event, form.item_value())
+    return (
+        render_template(
+            "admin/events/questions.html",
+            event=event,
+            form=form,
+            editing=editing,
+            item_form=ItemForm(formdata=None),
+            editable=Action.EDIT in allowed_actions(event),
+            message=message,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/questions/")
+@requires(Permission.EVENTS)
+def questions(event_id: int) -> ResponseReturnValue:
+    """The event's own questions in order; ``?question=<id>`` edits one."""
+    return _questions_page(get_own_event(event_id))
+
+
+@blueprint.post("/questions/")
+@requires(Permission.EVENTS)
+def save_question(event_id: int) -> ResponseReturnValue:
+    """Add a question, or change the one named by ``item_id``."""
+    event = get_own_event(event_id)
+    form = QuestionForm()
+    if form.item_value():
+        parts.get_question(event, form.item_value())
+    if not form.validate():
+        return _questions_page(event, form, 422)
+    details = parts.QuestionDetails(
+        label=form.label.data,
+        kind=QuestionKind(form.kind.data),
+        help_text=form.help_text.data or "",
+        required=bool(form.required.data),
+        choices=form.choice_list(),
+    )
+    try:
+        if form.item_value():
+            parts.update_question(event, current_membership(), form.item_value(), details)
+        else:
+            parts.add_question(event, current_membership(), details)
+    except EventRefused as error:
+        return _questions_page(event, form, 422, _refusal(form, error))
+    db.session.commit()
+    flash(_("Question enregistrée."), "success")
+    return _back("questions", event_id)
+
+
+@blueprint.post("/questions/remove")
+@requires(Permission.EVENTS)
+def remove_question(event_id: int) -> ResponseReturnValue:
+    event = get_own_event(event_id)
+    form = ItemForm()
+    if not form.validate():
+        return _questions_page(event, status=422, message=_("Choisissez une question de la liste."))
+    try:
+        parts.remove_question(event, current_membership(), form.item_value())
+    except EventRefused as error:
+        db.session.rollback()
+        return _questions_page(event, status=422, message=error.message)
+    db.session.commit()
+    flash(_("Question supprimée."), "success")
+    return _back("questions", event_id)
+
+
+@blueprint.post("/questions/move")
+@requires(Permission.EVENTS)
+def move_question(event_id: int) -> ResponseReturnValue:
+    """Move a question up or down the form."""
+    event = get_own_event(event_id)
+    form = ItemForm()
+    if not form.validate() or form.direction.data not in ("up", "down"):
+        return _questions_page(event, status=422, message=_("Choisissez une question de la liste."))
+    try:
+        parts.move_question(event, current_membership(), form.item_value(), up=form.direction.data == "up")
+    except EventRefused as error:
+        db.session.rollback()
+        return _questions_page(event, status=422, message=error.message)
+    db.session.commit()
+    return _back("questions", event_id)
+
+
+# Reminder rules ------------------------------------------------------------------
+
+
+def _rule_form(rule: object | None = None, formdata: object = None) -> RuleForm:
+    form = RuleForm(formdata=formdata)
+    if formdata is None and rule is not None:
+        form.item_id.data = str(rule.id)
+        form.anchor.data, form.audience.data = rule.anchor.value, rule.audience.value
+        form.days.data, form.hours.data, form.minutes.data = rules.rule_offset(rule)
+        form.at_time.data = rule.local_time
+        form.subject.data, form.body.data = rule.subject, rule.body
+        form.survey_url.data, form.active.data = rule.survey_url, rule.active
+    elif formdata is None:
+        subject, body = rules.reminders.default_rule_texts(1)
+        form.subject.data, form.body.data = subject, body
+        form.at_time.data = time(9, 0)
+    return form
+
+
+def _reminders_page(
+    event: Event, form: RuleForm | None = None, status: int = 200, message: str | None = None
+):
+    editing = None
+    if form is None:
+        rule_id = _query_id("rule")
+        editing = rules.get_rule(event, rule_id) if rule_id else None
+        form = _rule_form(editing)
+    elif form.item_value():
+        editing = rules.get_rule(event, form.item_value())
+    return (
+        render_template(
+            "admin/events/reminders.html",
+            event=event,
+            rules=rules.reminders.event_rules(event.id),
+            form=form,
+            editing=editing,
+            item_form=ItemForm(formdata=None),
+            editable=Action.EDIT in allowed_actions(event),
+            placeholders=rules.rule_placeholders(),
+            offset_of=rules.rule_offset,
+            message=message,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/reminders/")
+@requires(Permission.EVENTS)
+def reminders(event_id: int) -> ResponseReturnValue:
+    """The event's reminder rules with their due times; ``?rule=<id>`` edits one."""
+    return _reminders_page(get_own_event(event_id))
+
+
+@blueprint.post("/reminders/")
+@requires(Permission.EVENTS)
+def save_reminder(event_id: int) -> ResponseReturnValue:
+    """Add a rule, or change the one named by ``item_id``."""
+    event = get_own_event(event_id)
+    form = RuleForm()
+    if form.item_value():
+        rules.get_rule(event, form.item_value())
+    if not form.validate():
+        return _reminders_page(event, form, 422)
+    details = rules.RuleDetails(
+        anchor=ReminderAnchor(form.anchor.data),
+        days=form.days.data,
+        hours=form.hours.data,
+        minutes=form.minutes.data,
+        local_time=form.local_time(),
+        audience=ReminderAudience(form.audience.data),
+        subject=form.subject.data,
+        body=form.body.data,
+        survey_url=form.survey_url.data or None,
+        active=bool(form.active.data),
+    )
+    try:
+        if form.item_value():
+            rule = rules.update_rule(event, current_membership(), form.item_value(), details)
+        else:
+            rule = rules.add_rule(event, current_membership(), details)
+    except EventRefused as error:
+        return _reminders_page(event, form, 422, _refusal(form, error))
+    rule_id = rule.id
+    db.session.commit()
+    flash(_("Rappel enregistré. Voici l'e-mail tel qu'il partira."), "success")
+    return redirect(url_for("admin_event_parts.preview_reminder", event_id=event_id, rule=rule_id), 303)
+
+
+@blueprint.post("/reminders/remove")
+@requires(Permission.EVENTS)
+def remove_reminder(event_id: int) -> ResponseReturnValue:
+    event = get_own_event(event_id)
+    form = ItemForm()
+    if not form.validate():
+        return _reminders_page(event, status=422, message=_("Choisissez un rappel de la liste."))
+    try:
+        rules.remove_rule(event, current_membership(), form.item_value())
+    except EventRefused as error:
+        db.session.rollback()
+        return _reminders_page(event, status=422, message=error.message)
+    db.session.commit()
+    flash(_("Rappel supprimé."), "success")
+    return _back("reminders", event_id)
+
+
+@blueprint.get("/reminders/preview")
+@requires(Permission.EVENTS)
+def preview_reminder(event_id: int) -> ResponseReturnValue:
+    """A rule's e-mail composed by the mailer for a sample person: subject,
+    text and HTML (in a sandboxed frame). Nothing is stored or sent."""
+    event = get_own_event(event_id)
+    rule_id = _query_id("rule")
+    all_rules = rules.reminders.event_rules(event.id)
+    if rule_id is None:
+        if not all_rules:
+            flash(_("Cet événement n'a pas encore de rappel."), "error")
+            return _back("reminders", event_id)
+        rule_id = all_rules[0].id
+    preview = rules.preview_rule(event, current_membership(), rule_id)
+    return render_template(
+        "admin/events/reminder_preview.html",
+        event=event,
+        rule=rules.get_rule(event, rule_id),
+        rules=all_rules,
+        preview=preview,
+        document=framed_document(preview.html) if preview.html else None,
+        text=linkify(preview.text),
+        sample=f"{rules.SAMPLE_FIRST_NAME} {rules.SAMPLE_LAST_NAME}",
+    )
