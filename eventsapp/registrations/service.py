@@ -51,6 +51,10 @@ class EventFull(DomainError):
     """No seat left and no waiting list."""
 
 
+class PromotionRefused(DomainError):
+    """A promotion by hand the rules refuse (not waiting, event not open)."""
+
+
 @dataclass
 class SignUpRequest:
     """What a person asks for, already checked for shape by the form."""
@@ -239,9 +243,10 @@ def waitlist_rank(registration: Registration) -> int | None:
     return (ahead or 0) + 1
 
 
-def _request_promotion(event_id: int) -> None:
-    # One pending promotion per event is enough: it promotes whatever fits
-    # when it runs, under the lock.
+def request_promotion(event_id: int) -> None:
+    """Enqueue the promotion of ``event_id``'s waiting list (after the commit).
+    One pending promotion per event is enough: it promotes whatever fits
+    when it runs, under the lock."""
     enqueue_task(PROMOTE_TASK, key=f"promote:{event_id}", event_id=event_id)
 
 
@@ -282,7 +287,7 @@ def cancel_registration(registration_id: int, now: datetime | None = None) -> Re
     db.session.flush()
     enqueue_email(EmailKind.CANCELLED, registration)
     if held_seats:
-        _request_promotion(registration.event_id)
+        request_promotion(registration.event_id)
     return registration
 
 
@@ -312,7 +317,7 @@ def change_registration(
     registration.sessions = sessions
     db.session.flush()
     if frees_seats and registration.status in SEAT_HOLDING_STATUSES:
-        _request_promotion(event.id)
+        request_promotion(event.id)
     return registration
 
 
@@ -329,7 +334,7 @@ def change_capacity(event_id: int, capacity: int | None) -> Event:
     event.capacity = capacity
     db.session.flush()
     if raised:
-        _request_promotion(event.id)
+        request_promotion(event.id)
     return event
 
 
@@ -358,6 +363,39 @@ def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
     return promoted
 
 
+def promote_registration(event_id: int, registration_id: int, now: datetime | None = None) -> Registration:
+    """Move one person from the waiting list by hand, ahead of their turn:
+    under the event's lock, only if their seats fit the event and each of
+    their sessions (never over-filled); they get the "place obtenue" e-mail.
+    Raises ``EventFull`` or ``PromotionRefused`` in French; ``NotFound`` for a
+    registration of another event."""
+    now = now or now_utc()
+    event = lock_event(event_id)
+    # Read again under the lock: another organiser (or the automatic
+    # promotion) may have moved this person a moment ago.
+    registration = db.session.get(Registration, registration_id, populate_existing=True, with_for_update=True)
+    if registration is None or registration.event_id != event_id:
+        raise NotFound(str(registration_id))
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise PromotionRefused(_("Cette personne n'est plus sur la liste d'attente."))
+    if event.status != EventStatus.PUBLISHED:
+        raise PromotionRefused(_("L'événement n'est pas publié : personne ne peut y obtenir de place."))
+    if event.ends_at <= now:
+        raise PromotionRefused(_("L'événement est terminé."))
+    if not _fits(event, registration.sessions, registration.seats):
+        raise EventFull(
+            _(
+                "Pas assez de places libres pour %(seats)d place(s) : augmentez la capacité "
+                "ou attendez une annulation.",
+                seats=registration.seats,
+            )
+        )
+    _hold_seats(registration, event, now)
+    db.session.flush()
+    enqueue_email(EmailKind.PROMOTED, registration)
+    return registration
+
+
 def expire_pending_registrations(now: datetime | None = None) -> int:
     """Release the seats of double opt-in registrations never confirmed in time."""
     now = now or now_utc()
@@ -373,5 +411,5 @@ def expire_pending_registrations(now: datetime | None = None) -> int:
         registration.pending_expires_at = None
     db.session.flush()
     for event_id in sorted({registration.event_id for registration in expired}):
-        _request_promotion(event_id)
+        request_promotion(event_id)
     return len(expired)
