@@ -38,6 +38,8 @@ class Permission(enum.StrEnum):
     CHECKIN = "checkin"
     #: Members of the organisation: invite, change roles, remove.
     MEMBERS = "members"
+    #: Personal-data duties (RGPD): erase or export a person's data, retention.
+    PRIVACY = "privacy"
     #: Campaigns the organisation coordinates (see ``is_coordinator_of``).
     COORDINATION = "coordination"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 
 from eventsapp.accounts.permissions import Permission
-from eventsapp.admin import service
+from eventsapp.admin import checkin, service
 from eventsapp.admin.access import (
     can,
     current_membership,
@@ -57,17 +57,15 @@ def event_overview(event_id: int):
 @blueprint.get("/checkin/")
 @requires(Permission.CHECKIN)
 def checkin_list():
-    """Events open for check-in (today's and the coming ones)."""
-    return render_template(
-        "admin/checkin_list.html", events=service.checkin_events(current_organisation_id())
-    )
+    """Events open for check-in (today's and the coming ones): ``admin.checkin``."""
+    return checkin.checkin_list_page()
 
 
 @blueprint.get("/events/<int:event_id>/checkin")
 @requires(Permission.CHECKIN)
 def event_checkin(event_id: int):
-    """The check-in page of one event (the check-in issue fills it)."""
-    return render_template("admin/checkin.html", event=get_own_event(event_id))
+    """The check-in page of one event: ``admin.checkin``."""
+    return checkin.checkin_page(get_own_event(event_id))
 
 
 @blueprint.get("/campaigns/")

@@ -13,6 +13,11 @@ from eventsapp.enums import LabelledEnum
 from eventsapp.extensions import db
 from eventsapp.text import fold
 
+# Personal data of an event's registrants are erased this many months after
+# the event; the consent text of the sign-up form promises 12 at most, so an
+# organisation may choose less, never more (see registrations/privacy.py).
+MAX_RETENTION_MONTHS = 12
+
 
 class OrganisationKind(LabelledEnum):
     ASSOCIATION = "association"
@@ -53,6 +58,16 @@ class Organisation(db.Model):
     website: Mapped[str | None] = mapped_column(sa.String(300))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Months after an event before its registrants' data are erased (RGPD).
+    retention_months: Mapped[int] = mapped_column(
+        default=MAX_RETENTION_MONTHS, server_default=str(MAX_RETENTION_MONTHS)
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"retention_months BETWEEN 1 AND {MAX_RETENTION_MONTHS}", name="retention_months_range"
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.slug}>"

@@ -1,4 +1,5 @@
-"""Personal data: erasure on request and 12 months after the event.
+"""Personal data: erasure on request and after the event, 12 months by
+default or sooner if the organisation chose so (``retention_months``).
 
 An erased registration keeps its seats, category and (after the event) its
 status, so the figures stay right; its private link stops working.
@@ -6,7 +7,8 @@ status, so the figures stay right; its private link stops working.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import calendar
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -17,24 +19,44 @@ from eventsapp.errors import NotFound
 from eventsapp.extensions import db
 from eventsapp.locking import prepare_write
 from eventsapp.notifications.service import forget_recipient
+from eventsapp.organisations.models import MAX_RETENTION_MONTHS, Organisation
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
 from eventsapp.registrations.service import cancel_registration
 from eventsapp.registrations.tokens import derive_token, hash_token, new_token_salt
 
 
-def anonymise_old_registrations(now: datetime | None = None, retention_days: int = 365) -> int:
+def months_before(moment: datetime, months: int) -> datetime:
+    """``moment`` the same day ``months`` calendar months earlier (the last
+    day of the month when that day does not exist: 31 May − 3 = 28/29 Feb)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def anonymise_old_registrations(now: datetime | None = None) -> int:
     """Keep the consent text's promise: personal data are erased 12 months
-    after the event. Returns how many registrations were anonymised."""
+    after the event, or after the shorter retention the organiser chose
+    (``Organisation.retention_months``, never more than 12). Returns how
+    many registrations were anonymised."""
     now = now or now_utc()
     prepare_write()
-    ended_before = now - timedelta(days=retention_days)
-    ids = db.session.scalars(
-        sa.select(Registration.id)
-        .join(Event, Event.id == Registration.event_id)
-        .where(Event.ends_at < ended_before, Registration.anonymised_at.is_(None))
-        .order_by(Registration.id)
-    ).all()
-    for registration_id in ids:
+    retentions = db.session.scalars(sa.select(Organisation.retention_months).distinct()).all()
+    ids: list[int] = []
+    for months in sorted(set(retentions)):
+        # The check constraint keeps it in range; min() keeps the promise anyway.
+        ended_before = months_before(now, min(months, MAX_RETENTION_MONTHS))
+        ids += db.session.scalars(
+            sa.select(Registration.id)
+            .join(Event, Event.id == Registration.event_id)
+            .join(Organisation, Organisation.id == Event.organisation_id)
+            .where(
+                Organisation.retention_months == months,
+                Event.ends_at < ended_before,
+                Registration.anonymised_at.is_(None),
+            )
+        ).all()
+    for registration_id in sorted(ids):
         anonymise_registration(registration_id, now)
     return len(ids)
 

@@ -27,7 +27,8 @@ def expire_pending() -> int:
 
 @shared_task(name="registrations.anonymise_old")
 def anonymise_old() -> int:
-    """Beat, daily: erase personal data 12 months after each event."""
+    """Beat, daily: erase personal data 12 months after each event (or
+    sooner: each organisation's ``retention_months``)."""
     count = privacy.anonymise_old_registrations()
     db.session.commit()
     return count
