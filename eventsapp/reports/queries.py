@@ -1,0 +1,456 @@
+"""The reports' SQL: read-only aggregates, each one statement, on SQLite
+and PostgreSQL alike. Nothing here loops over registrations in Python: the
+database sums seats and returns one row per event and participant category
+(or per session, per quarter-hour of sign-ups, per edition).
+
+Definitions (README, "Figures"; ``figures.Figures``):
+
+- a registration counts its seats in ``registered`` whatever its status,
+  and in exactly one of confirmed / pending / waitlisted / cancelled
+  (expired sign-ups count as cancelled); anonymised rows count like any
+  other (erasure keeps seats, category and status);
+- a registration's people present are the largest ``checkins.seats`` among
+  its check-ins (at the door or at any one session: a person who went to
+  three workshops is one person at the event); its no-shows, when it is
+  confirmed, are its seats minus those present (never below zero);
+- walk-ins of a category are summed per place (the door or one session),
+  a negative net count read as zero, and the event keeps the largest place
+  (the door count, or the busiest session when the door was not counted);
+- check-in was used at an event when at least one of its registrations has
+  a check-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from eventsapp.catalog.models import Campaign, Event, Session
+from eventsapp.catalog.vocabulary import EventKind, EventStatus
+from eventsapp.checkin.models import CheckIn, WalkIn
+from eventsapp.extensions import db
+from eventsapp.organisations.models import Organisation
+from eventsapp.registrations.models import (
+    ParticipantCategory,
+    Registration,
+    RegistrationStatus,
+    registration_sessions,
+)
+from eventsapp.reports.figures import SeatCounts
+from eventsapp.reports.scope import ReportScope
+
+CANCELLED_STATUSES = (RegistrationStatus.CANCELLED, RegistrationStatus.EXPIRED)
+# Sign-ups are bucketed by quarter-hour in SQL (every time zone's offset is
+# a multiple of 15 minutes), then by day in the site's time zone in Python:
+# exact on both databases without per-row time-zone arithmetic.
+BUCKET_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """What a report shows of an event (all of it public information)."""
+
+    id: int
+    title: str
+    slug: str
+    kind: EventKind
+    status: EventStatus
+    department: str
+    commune: str
+    organisation_id: int
+    organisation_name: str
+    campaign_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    capacity: int | None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+
+def _seat_sum(condition: sa.ColumnElement[bool] | None = None, value: sa.ColumnElement | None = None):
+    # FILTER (WHERE …) skips the rows instead of adding zeros (PostgreSQL,
+    # and SQLite since 3.30).
+    value = Registration.seats if value is None else value
+    total = sa.func.sum(value) if condition is None else sa.func.sum(value).filter(condition)
+    return sa.func.coalesce(total, 0)
+
+
+def _present_by_registration(event_ids: sa.Select, session_level: bool = False) -> sa.Subquery:
+    """People present per registration (the largest count of its check-ins),
+    per (registration, session) when ``session_level``."""
+    if session_level:
+        return (
+            sa.select(CheckIn.registration_id, CheckIn.session_id, CheckIn.seats.label("present"))
+            .where(CheckIn.event_id.in_(event_ids), CheckIn.session_id.is_not(None))
+            .subquery("present")
+        )
+    return (
+        sa.select(CheckIn.registration_id, sa.func.max(CheckIn.seats).label("present"))
+        .where(CheckIn.event_id.in_(event_ids))
+        .group_by(CheckIn.registration_id)
+        .subquery("present")
+    )
+
+
+def _count_columns(present: sa.ColumnElement, used: sa.ColumnElement | None = None) -> list[sa.ColumnElement]:
+    """The sums of ``SeatCounts``; ``used`` is a column that is NULL for
+    registrations of events where check-in was not used."""
+    status, seats = Registration.status, Registration.seats
+    kept = sa.case((present.is_(None), 0), (present > seats, seats), else_=present)
+    confirmed = status == RegistrationStatus.CONFIRMED
+    if used is None:
+        used_columns = [sa.literal(0).label("used_confirmed"), sa.literal(0).label("used_no_shows")]
+    else:
+        used_columns = [
+            _seat_sum(sa.and_(confirmed, used.is_not(None))).label("used_confirmed"),
+            _seat_sum(sa.and_(confirmed, used.is_not(None)), seats - kept).label("used_no_shows"),
+        ]
+    return [
+        *used_columns,
+        _seat_sum().label("registered"),
+        _seat_sum(status == RegistrationStatus.CONFIRMED).label("confirmed"),
+        _seat_sum(status == RegistrationStatus.PENDING).label("pending"),
+        _seat_sum(status == RegistrationStatus.WAITLISTED).label("waitlisted"),
+        _seat_sum(status.in_(CANCELLED_STATUSES)).label("cancelled"),
+        sa.func.coalesce(sa.func.sum(present), 0).label("checked_in"),
+        sa.func.count(present).label("checked_registrations"),
+        _seat_sum(status == RegistrationStatus.CONFIRMED, seats - kept).label("no_shows"),
+    ]
+
+
+COUNT_NAMES = (
+    "registered",
+    "confirmed",
+    "pending",
+    "waitlisted",
+    "cancelled",
+    "checked_in",
+    "checked_registrations",
+    "no_shows",
+    "used_confirmed",
+    "used_no_shows",
+)
+
+
+def _counts(row: sa.Row) -> SeatCounts:
+    return SeatCounts(
+        registered=int(row.registered),
+        confirmed=int(row.confirmed),
+        pending=int(row.pending),
+        waitlisted=int(row.waitlisted),
+        cancelled=int(row.cancelled),
+        checked_in=int(row.checked_in),
+        checked_registrations=int(row.checked_registrations),
+        no_shows=int(row.no_shows),
+        used_confirmed=int(row.used_confirmed),
+        used_no_shows=int(row.used_no_shows),
+    )
+
+
+def events_in_scope(scope: ReportScope) -> list[EventInfo]:
+    """The scope's events with what the tables show, by start."""
+    rows = db.session.execute(
+        sa.select(
+            Event.id,
+            Event.title,
+            Event.slug,
+            Event.kind,
+            Event.status,
+            Event.department,
+            Event.commune,
+            Event.organisation_id,
+            Organisation.name.label("organisation_name"),
+            Event.campaign_id,
+            Event.starts_at,
+            Event.ends_at,
+            Event.timezone,
+            Event.capacity,
+        )
+        .join(Organisation, Organisation.id == Event.organisation_id)
+        .where(*scope.conditions())
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [EventInfo(**row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class RegistrationTotals:
+    """What one pass over the scope's registrations gives:
+
+    - ``by_event``: every event's counts (cancelled events included);
+    - ``by_category``: per participant category, over the events that are
+      not cancelled; ``used_*`` only over events where check-in was used;
+    - ``signups``: ``signups_by_quarter_hour``.
+    """
+
+    by_event: dict[int, SeatCounts]
+    by_category: dict[ParticipantCategory, SeatCounts]
+    signups: list[tuple[int, int]]
+
+
+def registration_totals(scope: ReportScope) -> RegistrationTotals:
+    """The registrations' sums for a report: one ``GROUP BY`` event and
+    category over the registrations with their check-ins, then (in SQL on
+    PostgreSQL with ``GROUPING SETS``, here on SQLite, which has none) its
+    few thousand rows summed per event and per category; and the sign-ups
+    per quarter-hour.
+
+    A registration's people present are read from its door check-in (at
+    most one, a unique index) and the largest of its session check-ins
+    (usually none): joining the door row directly instead of aggregating
+    every check-in first keeps a campaign of a million registrations to one
+    parallel hash join (``bench/reports.py``).
+    """
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # On a large campaign the planner's cost crosses PostgreSQL's JIT
+        # thresholds, and compiling (inlining, optimising) the plan takes
+        # longer than running it (1.4 s of 2.9 s in bench/reports.py).
+        # SET LOCAL: for this read-only transaction only.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+    event_ids = scope.event_ids_select()
+    door = aliased(CheckIn, name="door")
+    sessions = (
+        sa.select(CheckIn.registration_id, sa.func.max(CheckIn.seats).label("present"))
+        .where(CheckIn.event_id.in_(event_ids), CheckIn.session_id.is_not(None))
+        .group_by(CheckIn.registration_id)
+        .subquery("session_present")
+    )
+    present = sa.case(
+        (door.seats.is_(None), sessions.c.present),
+        (sessions.c.present.is_(None), door.seats),
+        (door.seats > sessions.c.present, door.seats),
+        else_=sessions.c.present,
+    )
+    # Events where check-in was used: one index probe per event (EXISTS),
+    # not a scan of every check-in.
+    used = (
+        sa.select(Event.id.label("event_id"))
+        .where(*scope.conditions(), sa.exists().where(CheckIn.event_id == Event.id))
+        .subquery("used")
+    )
+    cancelled = (Event.status == EventStatus.CANCELLED).label("event_cancelled")
+    per_event_category = (
+        sa.select(
+            Registration.event_id, Registration.category, cancelled, *_count_columns(present, used.c.event_id)
+        )
+        .select_from(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(door, sa.and_(door.registration_id == Registration.id, door.session_id.is_(None)))
+        .outerjoin(sessions, sessions.c.registration_id == Registration.id)
+        .outerjoin(used, used.c.event_id == Registration.event_id)
+        .where(*scope.conditions())
+        .group_by(Registration.event_id, Registration.category, cancelled)
+    )
+    by_event: dict[int, SeatCounts] = {}
+    by_category: dict[ParticipantCategory, SeatCounts] = {}
+    if postgresql:
+        inner = per_event_category.subquery("per_event_category")
+        statement = sa.select(
+            inner.c.event_id,
+            inner.c.category,
+            inner.c.event_cancelled,
+            *(sa.func.sum(inner.c[name]).label(name) for name in COUNT_NAMES),
+        ).group_by(
+            sa.func.grouping_sets(
+                sa.tuple_(inner.c.event_id), sa.tuple_(inner.c.category, inner.c.event_cancelled)
+            )
+        )
+        for row in db.session.execute(statement):
+            if row.event_id is not None:
+                by_event[row.event_id] = _counts(row)
+            elif not row.event_cancelled:
+                by_category[ParticipantCategory(row.category)] = _counts(row)
+    else:
+        for row in db.session.execute(per_event_category):
+            counts = _counts(row)
+            by_event[row.event_id] = by_event.get(row.event_id, SeatCounts()) + counts
+            if not row.event_cancelled:
+                by_category[row.category] = by_category.get(row.category, SeatCounts()) + counts
+    return RegistrationTotals(by_event, by_category, signups_by_quarter_hour(scope))
+
+
+def walk_in_totals(scope: ReportScope) -> tuple[dict[int, int], dict[ParticipantCategory, int]]:
+    """Walk-ins per event, and per category over the events not cancelled
+    (see the module's docstring for how places are combined). PostgreSQL
+    sums per event and per category with ``GROUPING SETS``; SQLite here."""
+    place = sa.func.coalesce(WalkIn.session_id, 0)
+    per_place = (
+        sa.select(
+            WalkIn.event_id,
+            WalkIn.category,
+            place.label("place"),
+            sa.func.sum(WalkIn.count).label("net"),
+        )
+        .where(WalkIn.event_id.in_(scope.event_ids_select()))
+        .group_by(WalkIn.event_id, WalkIn.category, place)
+        .subquery("per_place")
+    )
+    net = sa.case((per_place.c.net < 0, 0), else_=per_place.c.net)
+    per_category = (
+        sa.select(
+            per_place.c.event_id,
+            sa.type_coerce(per_place.c.category, sa.String).label("category"),
+            (Event.status == EventStatus.CANCELLED).label("event_cancelled"),
+            sa.func.max(net).label("people"),
+        )
+        .join(Event, Event.id == per_place.c.event_id)
+        .group_by(per_place.c.event_id, per_place.c.category, Event.status)
+    )
+    by_event: dict[int, int] = {}
+    by_category: dict[ParticipantCategory, int] = {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        inner = per_category.subquery("per_category")
+        statement = sa.select(
+            inner.c.event_id,
+            inner.c.category,
+            inner.c.event_cancelled,
+            sa.func.sum(inner.c.people).label("people"),
+        ).group_by(
+            sa.func.grouping_sets(
+                sa.tuple_(inner.c.event_id), sa.tuple_(inner.c.category, inner.c.event_cancelled)
+            )
+        )
+        for row in db.session.execute(statement):
+            if row.event_id is not None:
+                by_event[row.event_id] = int(row.people)
+            elif not row.event_cancelled:
+                by_category[ParticipantCategory(row.category)] = int(row.people)
+        return by_event, by_category
+    for row in db.session.execute(per_category):
+        by_event[row.event_id] = by_event.get(row.event_id, 0) + int(row.people)
+        if not row.event_cancelled:
+            category = ParticipantCategory(row.category)
+            by_category[category] = by_category.get(category, 0) + int(row.people)
+    return by_event, by_category
+
+
+def _quarter_hour(column: sa.ColumnElement) -> sa.ColumnElement[int]:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # date_part() is double precision; extract() is numeric (slower) since PostgreSQL 14.
+        return sa.cast(sa.func.floor(sa.func.date_part("epoch", column) / BUCKET_SECONDS), sa.BigInteger)
+    return sa.cast(sa.func.strftime("%s", column), sa.Integer) / BUCKET_SECONDS
+
+
+def signups_by_quarter_hour(scope: ReportScope) -> list[tuple[int, int]]:
+    """(quarter-hour since the epoch, seats signed up) for the scope's
+    events that are not cancelled, by the registrations' creation time."""
+    bucket = _quarter_hour(Registration.created_at).label("bucket")
+    statement = (
+        sa.select(bucket, sa.func.sum(Registration.seats).label("seats"))
+        .where(
+            Registration.event_id.in_(scope.event_ids_select().where(Event.status != EventStatus.CANCELLED))
+        )
+        .group_by(bucket)
+        .order_by(bucket)
+    )
+    return [(int(row.bucket), int(row.seats)) for row in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    session_id: int
+    title: str
+    starts_at: datetime
+    capacity: int | None
+    counts: SeatCounts
+    walk_ins: int
+    checkin_used: bool
+
+
+def session_counts(event_id: int) -> list[SessionCounts]:
+    """Per session of an event: the seats of the registrations that chose
+    it, their check-ins at that session, its walk-ins. Three statements."""
+    event_ids = sa.select(sa.literal(event_id))
+    present = _present_by_registration(event_ids, session_level=True)
+    link = registration_sessions
+    counts = db.session.execute(
+        sa.select(link.c.session_id, *_count_columns(present.c.present))
+        .select_from(link)
+        .join(Registration, Registration.id == link.c.registration_id)
+        .outerjoin(
+            present,
+            sa.and_(
+                present.c.registration_id == link.c.registration_id, present.c.session_id == link.c.session_id
+            ),
+        )
+        .where(Registration.event_id == event_id)
+        .group_by(link.c.session_id)
+    )
+    by_session = {row.session_id: _counts(row) for row in counts}
+    per_category = (
+        sa.select(WalkIn.session_id, WalkIn.category, sa.func.sum(WalkIn.count).label("net"))
+        .where(WalkIn.event_id == event_id, WalkIn.session_id.is_not(None))
+        .group_by(WalkIn.session_id, WalkIn.category)
+        .subquery()
+    )
+    walk_in_rows = db.session.execute(
+        sa.select(
+            per_category.c.session_id,
+            sa.func.sum(sa.case((per_category.c.net < 0, 0), else_=per_category.c.net)).label("people"),
+        ).group_by(per_category.c.session_id)
+    )
+    walk_ins = {row.session_id: int(row.people) for row in walk_in_rows}
+    used = {
+        session_id
+        for (session_id,) in db.session.execute(
+            sa.select(CheckIn.session_id)
+            .where(CheckIn.event_id == event_id, CheckIn.session_id.is_not(None))
+            .distinct()
+        )
+    }
+    sessions = db.session.execute(
+        sa.select(Session.id, Session.title, Session.starts_at, Session.capacity)
+        .where(Session.event_id == event_id)
+        .order_by(Session.starts_at, Session.id)
+    )
+    return [
+        SessionCounts(
+            session_id=row.id,
+            title=row.title,
+            starts_at=row.starts_at,
+            capacity=row.capacity,
+            counts=by_session.get(row.id, SeatCounts()),
+            walk_ins=int(walk_ins.get(row.id) or 0),
+            checkin_used=row.id in used,
+        )
+        for row in sessions
+    ]
+
+
+def campaigns_of_series(series: str) -> list[Campaign]:
+    """Every edition of a recurring campaign, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Campaign).where(Campaign.series == series).order_by(Campaign.starts_on, Campaign.id)
+        )
+    )
+
+
+def campaign_by_slug(slug: str) -> Campaign | None:
+    return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+
+
+def organisation_campaigns(organisation_id: int) -> list[Campaign]:
+    """Campaigns in which the organisation has counted events (the
+    organiser dashboard's campaign filter)."""
+    return list(
+        db.session.scalars(
+            sa.select(Campaign)
+            .where(
+                Campaign.id.in_(
+                    sa.select(Event.campaign_id).where(
+                        *ReportScope(organisation_id=organisation_id).conditions(),
+                        Event.campaign_id.is_not(None),
+                    )
+                )
+            )
+            .order_by(Campaign.starts_on.desc(), Campaign.id)
+        )
+    )
