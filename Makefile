@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev browser lint bench-agenda bench-registration bench-ical bench-reminders clean
+.PHONY: run test install install-dev browser lint bench-agenda bench-registration bench-ical bench-reminders bench-reports clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -66,6 +66,10 @@ bench-ical: install-dev
 ## bench-reminders: 10,000 due reminders (scan, outbox, Celery on Redis db 13, worker, SMTP sink) against smtplib.
 bench-reminders: install-dev
 	$(BIN)/python bench/reminders.py
+
+## bench-reports: a campaign dashboard (10,000 events, 1,000,000 registrations, PostgreSQL) against one hand-written GROUP BY.
+bench-reports: install-dev
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -74,6 +74,7 @@ def register_celery(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """The URL converters and every feature's blueprint."""
     from eventsapp.admin import register as register_admin
+    from eventsapp.api.views import blueprint as api
     from eventsapp.calendars.views import blueprint as calendars
     from eventsapp.catalog.views import blueprint as catalog
     from eventsapp.converters import SlugConverter
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.registrations.signup_views import blueprint as signup
     from eventsapp.registrations.views import blueprint as registrations
     from eventsapp.reminders.views import blueprint as reminders
+    from eventsapp.reports.public_views import blueprint as reports_public
 
     app.url_map.converters["slug"] = SlugConverter
     app.register_blueprint(calendars)
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations)
     app.register_blueprint(reminders)
     app.register_blueprint(signup)
+    app.register_blueprint(api)
+    app.register_blueprint(reports_public)
     register_admin(app)  # /account/… and the back-office's /admin/… blueprints
 
 

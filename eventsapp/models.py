@@ -1,6 +1,8 @@
 """Every model of the app, imported once so the metadata (and Alembic) sees all tables."""
 
 from eventsapp.accounts.models import Membership, Role, User
+from eventsapp.admin.events_models import EventReview
+from eventsapp.admin.messages_models import OrganiserMessage
 from eventsapp.calendars.models import CalendarFeed
 from eventsapp.catalog.models import Campaign, Event, EventAudience, EventQuestion, Session, Theme
 from eventsapp.checkin.models import CheckIn, WalkIn
@@ -21,10 +23,12 @@ __all__ = [
     "Event",
     "EventAudience",
     "EventQuestion",
+    "EventReview",
     "Membership",
     "Organisation",
     "OutboxMessage",
     "OrganisationKind",
+    "OrganiserMessage",
     "ParticipantCategory",
     "Registration",
     "RegistrationAnswer",

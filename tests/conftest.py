@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from celery import _state as celery_state
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -19,6 +20,17 @@ from eventsapp.extensions import db
 from tests.databases import drop_run_databases, postgres_url, reset_postgres_schema
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_celery_join_flag() -> Iterator[None]:
+    """Eager ``apply_async`` sets Celery's process-wide "a task is running,
+    joining would block" flag and puts the previous value back afterwards;
+    tasks applied eagerly from several threads at once (the concurrency
+    tests) can leave it set, and a later ``result.get()`` then refuses to
+    wait for a real worker. Put it back after every test."""
+    yield
+    celery_state._set_task_join_will_block(False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

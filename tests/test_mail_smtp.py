@@ -52,6 +52,7 @@ SUBJECTS = {
     EmailKind.REMINDER: "Rappel",  # the rule's own subject, below
     EmailKind.EVENT_CHANGED: "Changement d'horaire ou de lieu",
     EmailKind.EVENT_CANCELLED: "Événement annulé",
+    EmailKind.ORGANISER_MESSAGE: "Message de l'organisateur",  # the organiser's own subject, below
 }
 
 
@@ -64,6 +65,8 @@ def payload_for(kind: EmailKind, registration) -> dict:
         return {"changes": [{"what": "Lieu", "before": "Salle A", "after": "Cinéma Le Vox"}]}
     if kind == EmailKind.EVENT_CANCELLED:
         return {"reason": "La salle est fermée pour travaux."}
+    if kind == EmailKind.ORGANISER_MESSAGE:  # a preview's payload: the texts themselves
+        return {"subject": "Message de l'organisateur – {evenement}", "body": "Apportez un pull."}
     return {}
 
 

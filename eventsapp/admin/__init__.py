@@ -19,11 +19,28 @@ def register(app: Flask) -> None:
     from eventsapp.accounts.views import blueprint as accounts
     from eventsapp.admin.access import guard_admin_paths
     from eventsapp.admin.account import blueprint as admin_account
+    from eventsapp.admin.checkin import blueprint as admin_checkin
+    from eventsapp.admin.event_parts import blueprint as admin_event_parts
+    from eventsapp.admin.events import blueprint as admin_events
+    from eventsapp.admin.exports import blueprint as admin_exports
     from eventsapp.admin.members import blueprint as admin_members
+    from eventsapp.admin.messages import blueprint as admin_messages
+    from eventsapp.admin.privacy import blueprint as admin_privacy
+    from eventsapp.admin.registrants import blueprint as admin_registrants
     from eventsapp.admin.views import blueprint as admin
+    from eventsapp.reports.views import blueprint as admin_reports
 
     app.register_blueprint(accounts)
     app.register_blueprint(admin)
     app.register_blueprint(admin_account)
+    app.register_blueprint(admin_checkin)
+    app.register_blueprint(admin_events)
+    app.register_blueprint(admin_event_parts)
     app.register_blueprint(admin_members)
+    app.register_blueprint(admin_privacy)
+    # Registrants (list, person, exports) and messages to them.
+    app.register_blueprint(admin_registrants)
+    app.register_blueprint(admin_exports)
+    app.register_blueprint(admin_messages)
+    app.register_blueprint(admin_reports)  # figures: dashboards, exports, bilan
     guard_admin_paths(app)

@@ -37,6 +37,7 @@ from flask_mail import BadHeaderError, Connection, Message
 
 from eventsapp.calendars.attachments import attach_registration_calendar
 from eventsapp.calendars.tokens import ensure_feed, personal_feed_url
+from eventsapp.checkin.attachments import attach_checkin_qr, checkin_email_context, wants_checkin_qr
 from eventsapp.extensions import mail
 from eventsapp.formatting import format_moment, format_span
 from eventsapp.links import absolute_url
@@ -93,6 +94,7 @@ def subject_for(kind: EmailKind, title: str) -> str:
         EmailKind.REMINDER: _("Rappel – %(title)s", title=title),
         EmailKind.EVENT_CHANGED: _("Changement d'horaire ou de lieu – %(title)s", title=title),
         EmailKind.EVENT_CANCELLED: _("Événement annulé – %(title)s", title=title),
+        EmailKind.ORGANISER_MESSAGE: _("Message de l'organisateur – %(title)s", title=title),
     }
     return subjects[EmailKind(kind)]
 
@@ -188,7 +190,8 @@ def compose_email(
     from ``templates/notifications/<kind>.txt|.html``, replies going to the
     organiser. ``payload`` is the outbox row's (a reminder's rule, what an
     event change changed). Confirmations, promotions and change notices carry
-    the event's .ics and the link to the person's calendar feed. Every e-mail
+    the event's .ics and the link to the person's calendar feed; confirmed
+    seats, the check-in QR code (``checkin/attachments.py``). Every e-mail
     has a ``List-Unsubscribe`` header that stops reminders (only)."""
     kind = EmailKind(kind)
     payload = payload or {}
@@ -197,6 +200,11 @@ def compose_email(
     context["stop_reminders_url"] = stop_reminders_url(registration)
     if kind == EmailKind.REMINDER:
         context["subject"], context["reminder_body"] = _reminder_texts(payload, registration)
+    if kind == EmailKind.ORGANISER_MESSAGE:
+        # Imported here: the admin package imports this module's callers.
+        from eventsapp.admin.messages_service import message_texts
+
+        context["subject"], context["message_body"] = message_texts(payload, registration)
     context["changes"] = payload.get("changes") or []
     context["cancellation_reason"] = payload.get("reason") or ""
     with_calendar = kind in CALENDAR_KINDS
@@ -204,6 +212,10 @@ def compose_email(
         # Makes the person's feed on first use (this write commits with the
         # delivery of the e-mail): the link must work when the e-mail arrives.
         context["calendar_feed_url"] = personal_feed_url(ensure_feed(registration.email))
+    # Confirmed seats carry the check-in QR code staff scan at the door.
+    with_checkin_qr = wants_checkin_qr(kind, registration)
+    if with_checkin_qr:
+        context.update(checkin_email_context(registration))
     message = Message(
         subject=context["subject"],
         recipients=[recipient or registration.email],
@@ -222,6 +234,8 @@ def compose_email(
     )
     if with_calendar:
         attach_registration_calendar(message, registration)
+    if with_checkin_qr:
+        attach_checkin_qr(message, context["checkin_url"], context["checkin_qr_cid"])
     return message
 
 

@@ -67,6 +67,9 @@ class EmailKind(LabelledEnum):
     REMINDER = "reminder"
     EVENT_CHANGED = "event-changed"
     EVENT_CANCELLED = "event-cancelled"
+    # Written by an organiser to (part of) an event's registrants; the
+    # payload names the stored message (``admin.messages_models``).
+    ORGANISER_MESSAGE = "organiser-message"
 
     @classmethod
     def _labels(cls):
@@ -80,6 +83,7 @@ class EmailKind(LabelledEnum):
             "reminder": _l("Rappel"),
             "event-changed": _l("Changement d'horaire ou de lieu"),
             "event-cancelled": _l("Annulation de l'événement"),
+            "organiser-message": _l("Message de l'organisateur"),
         }
 
 
