@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import string
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +41,7 @@ from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage,
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
-from eventsapp.reminders.service import PLACEHOLDERS, placeholder_values
+from eventsapp.reminders.service import PLACEHOLDERS, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
@@ -84,26 +83,9 @@ class Draft:
 def check_texts(subject: str, body: str) -> None:
     """Refuse, in French, an empty or too long text or an unknown placeholder."""
     for field, text, limit in (("subject", subject, MAX_SUBJECT), ("body", body, MAX_BODY)):
-        if not text or not text.strip():
-            raise InvalidMessage(_("Ce texte ne peut pas être vide."), field)
-        if len(text) > limit:
-            raise InvalidMessage(_("%(max)d caractères au plus.", max=limit), field)
-        try:
-            names = {name for _text, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
-        except ValueError:
-            raise InvalidMessage(
-                _("Une accolade n'est pas fermée : écrivez par exemple {prenom}."), field
-            ) from None
-        unknown = sorted(name for name in names if name not in MESSAGE_PLACEHOLDERS)
-        if unknown:
-            raise InvalidMessage(
-                _(
-                    "Champ inconnu : {%(name)s}. Champs possibles : %(known)s.",
-                    name=unknown[0],
-                    known=", ".join(f"{{{name}}}" for name in MESSAGE_PLACEHOLDERS),
-                ),
-                field,
-            )
+        problem = text_problem(text, limit, MESSAGE_PLACEHOLDERS)
+        if problem is not None:
+            raise InvalidMessage(problem, field)
 
 
 class _Values(dict):

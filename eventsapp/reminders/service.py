@@ -33,7 +33,7 @@ with its broker and cannot follow an event that moves.
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -142,33 +142,37 @@ def compute_due_at(
     return datetime.combine(day, local_time, tzinfo=zone).astimezone(base.tzinfo)
 
 
+def text_problem(text: str, limit: int, known: Iterable[str]) -> str | None:
+    """What is wrong with an organiser's text with placeholders (in French):
+    empty, longer than ``limit``, an unclosed brace, a placeholder not in
+    ``known``; None when it is fine. Shared by reminder rules and messages."""
+    if not text or not text.strip():
+        return _("Ce texte ne peut pas être vide.")
+    if len(text) > limit:
+        return _("%(max)d caractères au plus.", max=limit)
+    try:
+        names = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return _("Une accolade n'est pas fermée : écrivez par exemple {prenom}.")
+    known = list(known)
+    unknown = sorted(name for name in names if name not in known)
+    if unknown:
+        return _(
+            "Champ inconnu : {%(name)s}. Champs possibles : %(known)s.",
+            name=unknown[0],
+            known=", ".join(f"{{{name}}}" for name in known),
+        )
+    return None
+
+
 def check_rule_texts(subject: str, body: str, anchor: ReminderAnchor, survey_url: str | None) -> None:
     """Raise ``InvalidReminderRule`` (French, naming the field) for texts that
     are empty, too long, or use an unknown placeholder, or a survey link
     that is missing or not http(s)."""
     for field_name, text, limit in (("subject", subject, 200), ("body", body, 10_000)):
-        if not text or not text.strip():
-            raise InvalidReminderRule(_("Ce texte ne peut pas être vide."), field_name)
-        if len(text) > limit:
-            raise InvalidReminderRule(_("%(max)d caractères au plus.", max=limit), field_name)
-        try:
-            names = {
-                name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None
-            }
-        except ValueError:
-            raise InvalidReminderRule(
-                _("Une accolade n'est pas fermée : écrivez par exemple {prenom}."), field_name
-            ) from None
-        unknown = sorted(name for name in names if name not in PLACEHOLDERS)
-        if unknown:
-            raise InvalidReminderRule(
-                _(
-                    "Champ inconnu : {%(name)s}. Champs possibles : %(known)s.",
-                    name=unknown[0],
-                    known=", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
-                ),
-                field_name,
-            )
+        problem = text_problem(text, limit, PLACEHOLDERS)
+        if problem is not None:
+            raise InvalidReminderRule(problem, field_name)
     if "{questionnaire}" in body and not survey_url:
         raise InvalidReminderRule(
             _("Indiquez l'adresse du questionnaire, ou retirez {questionnaire}."), "survey_url"

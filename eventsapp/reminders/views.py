@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from eventsapp.errors import NotFound
 from eventsapp.extensions import csrf, db
 from eventsapp.registrations.models import Registration
+from eventsapp.registrations.signed_links import still_names
 from eventsapp.reminders.links import registration_id_from_stop_token
 from eventsapp.reminders.service import stop_reminders
 
@@ -23,11 +24,7 @@ blueprint = Blueprint("reminders", __name__)
 def _registration(token: str) -> Registration:
     found = registration_id_from_stop_token(token)
     registration = db.session.get(Registration, found[0]) if found else None
-    if (
-        registration is None
-        or registration.anonymised_at is not None
-        or not registration.token_salt.startswith(found[1])
-    ):
+    if not found or not still_names(registration, found[1]):
         raise NotFound("registration")
     return registration
 
