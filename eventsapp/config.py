@@ -208,6 +208,11 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # The embedded mode (`make run` on a laptop): no DATABASE_URL. Only
+        # there do the dev mailbox and the demo accounts (published password)
+        # exist; a deployment with a database never has them, whatever its
+        # mail settings.
+        self.EMBEDDED_MODE = not os.environ.get("DATABASE_URL")
         # E-mail delivery: retries (see DEFAULT_MAIL_RETRY_*), and how many
         # e-mails one task sends on one SMTP connection.
         self.MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", DEFAULT_MAIL_RETRY_BACKOFF))
@@ -241,8 +246,10 @@ class Config:
         self.MAIL_DEFAULT_SENDER = os.environ.get(
             "MAIL_DEFAULT_SENDER", "eventsapp <ne-pas-repondre@eventsapp.localhost>"
         )
+        # Files (shown by the dev mailbox) only in the embedded mode without a
+        # mail server; anywhere else SMTP, to MAIL_SERVER or localhost:25.
         self.MAIL_BACKEND = os.environ.get(
-            "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "file"
+            "MAIL_BACKEND", "file" if self.EMBEDDED_MODE and not os.environ.get("MAIL_SERVER") else "smtp"
         )
         self.MAIL_FILE_DIR = str(instance / "mail")
         # Rate limits (eventsapp/ratelimit.py): counters in Redis in production,
@@ -319,5 +326,6 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = False
         self.CELERY = {**celery_settings(None, instance_path), "task_always_eager": True}
         self.MAIL_BACKEND = "memory"
+        self.EMBEDDED_MODE = False
 
     __test__ = False  # not a pytest test class

@@ -323,8 +323,10 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(app):
 
 
 def test_demo_accounts_only_in_the_embedded_or_debug_mode(app, client, monkeypatch):
-    assert not demo_accounts_allowed(app)  # tests: memory mail, no debug
+    assert not demo_accounts_allowed(app)  # tests: not embedded, no debug
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    assert not demo_accounts_allowed(app)  # files alone (a server without MAIL_SERVER): no
+    monkeypatch.setitem(app.config, "EMBEDDED_MODE", True)
     assert demo_accounts_allowed(app)
     seed_demo()
     first = seed_demo_accounts()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 def live_site(tmp_path) -> Iterator[tuple[str, object]]:
     """A live server with CSRF on, e-mails written to files (the embedded
     mode's mailbox) and one event of one seat with a waiting list."""
-    app = build_test_app("sqlite", tmp_path, MAIL_BACKEND="file", WTF_CSRF_ENABLED=True)
+    app = build_test_app("sqlite", tmp_path, MAIL_BACKEND="file", EMBEDDED_MODE=True, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = base_url

@@ -387,6 +387,7 @@ def test_the_file_backend_writes_an_eml_that_the_dev_mailbox_lists_and_shows(
     app, client, monkeypatch, tmp_path
 ):
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    monkeypatch.setitem(app.config, "EMBEDDED_MODE", True)
     monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
     registration = make_registration()
     page_url = registration_page_url(registration)
@@ -412,7 +413,34 @@ def test_the_file_backend_writes_an_eml_that_the_dev_mailbox_lists_and_shows(
     assert client.get("/dev/mailbox/secret_key").status_code == 404
 
 
-def test_the_dev_mailbox_is_a_404_outside_development(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    assert client.get("/dev/mailbox").status_code == 404
-    assert client.get("/dev/mailbox/any.eml").status_code == 404
+@pytest.mark.parametrize(
+    ("embedded", "backend", "remote"),
+    [
+        (False, "smtp", "127.0.0.1"),  # a server
+        (False, "file", "127.0.0.1"),  # a server with a database but no MAIL_SERVER
+        (True, "smtp", "127.0.0.1"),  # the embedded mode sending through SMTP
+        (True, "file", "203.0.113.7"),  # the embedded mode, asked from another machine
+    ],
+)
+def test_the_dev_mailbox_is_a_404_outside_the_embedded_mode_on_this_machine(
+    app, client, monkeypatch, embedded, backend, remote
+):
+    """It shows password links: never on a server, never to another machine."""
+    monkeypatch.setitem(app.config, "EMBEDDED_MODE", embedded)
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", backend)
+    environ = {"REMOTE_ADDR": remote}
+    assert client.get("/dev/mailbox", environ_base=environ).status_code == 404
+    assert client.get("/dev/mailbox/any.eml", environ_base=environ).status_code == 404
+
+
+def test_a_server_with_a_database_never_writes_mail_to_files(monkeypatch, tmp_path):
+    from eventsapp.config import Config
+
+    monkeypatch.delenv("MAIL_SERVER", raising=False)
+    monkeypatch.delenv("MAIL_BACKEND", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/ailleurs")
+    server = Config(tmp_path)
+    assert (server.EMBEDDED_MODE, server.MAIL_BACKEND) == (False, "smtp")
+    monkeypatch.delenv("DATABASE_URL")
+    laptop = Config(tmp_path)
+    assert (laptop.EMBEDDED_MODE, laptop.MAIL_BACKEND) == (True, "file")

@@ -381,9 +381,9 @@ DEMO_ACCOUNTS = [
 
 
 def demo_accounts_allowed(app: Flask) -> bool:
-    """The demo accounts (with a published password) exist only where the dev
-    mailbox does: the embedded mode (``MAIL_BACKEND`` "file") or debug mode."""
-    return app.config.get("MAIL_BACKEND") == "file" or app.debug
+    """The demo accounts (with a published password) exist only in the
+    embedded mode (no ``DATABASE_URL``) or in debug mode: never on a server."""
+    return bool(app.config.get("EMBEDDED_MODE")) or app.debug
 
 
 def seed_demo_accounts() -> list[tuple[str, str, bool]]:

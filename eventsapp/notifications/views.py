@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from eventsapp.notifications.mailer import mailbox_entries, read_mailbox_message
@@ -24,9 +24,18 @@ def _mail_dir() -> Path:
     return Path(current_app.config["MAIL_FILE_DIR"])
 
 
+def mailbox_open() -> bool:
+    """The dev mailbox shows every e-mail sent, password links included:
+    only in the embedded mode writing mail to files, or in debug mode, and
+    only to the machine itself (a laptop's `make run`)."""
+    config = current_app.config
+    local_mode = (config.get("EMBEDDED_MODE") and config.get("MAIL_BACKEND") == "file") or current_app.debug
+    return bool(local_mode) and request.remote_addr in ("127.0.0.1", "::1")
+
+
 @blueprint.before_request
 def _only_in_development() -> None:
-    if current_app.config.get("MAIL_BACKEND") != "file" and not current_app.debug:
+    if not mailbox_open():
         abort(404)
 
 
