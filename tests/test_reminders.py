@@ -24,6 +24,7 @@ from eventsapp.reminders.service import (
     add_reminder_rule,
     compute_due_at,
     event_rules,
+    render_reminder,
     scan_due_reminders,
 )
 from tests.factories import EventFactory, OrganisationFactory, RegistrationFactory
@@ -106,6 +107,9 @@ def test_a_new_event_gets_j_minus_7_and_j_minus_1_at_nine(db_session):
     [
         ({"subject": "Rappel {evenemnt}"}, "subject", "Champ inconnu : {evenemnt}"),
         ({"body": "Bonjour {prenom"}, "body", "Une accolade n'est pas fermée"),
+        ({"body": "Bonjour {prenom:>2000000000}"}, "body", "Champ inconnu : {prenom:>2000000000}"),
+        ({"subject": "Rappel {prenom!r}"}, "subject", "Champ inconnu : {prenom!r}"),
+        ({"body": "Bonjour prenom}"}, "body", "Une accolade n'est pas fermée"),
         ({"body": "Votre avis : {questionnaire}"}, "survey_url", "Indiquez l'adresse du questionnaire"),
         ({"subject": "   "}, "subject", "Ce texte ne peut pas être vide."),
         ({"days": -1}, "offset", "Un délai ne peut pas être négatif."),
@@ -291,10 +295,18 @@ def test_cancelling_an_event_apologises_and_stops_its_reminders(db_session):
     event, rule = event_with_rule(contact_email="camille@exemple.org")
     confirmed = registered(event, due_at=rule.due_at)
     waiting = registered(event, due_at=rule.due_at, status=RegistrationStatus.WAITLISTED, waitlist_position=1)
+    pending = registered(
+        event,
+        due_at=rule.due_at,
+        status=RegistrationStatus.PENDING,
+        pending_expires_at=event.starts_at - timedelta(days=1),
+    )
     cancel_event(event, "La salle est fermée pour travaux.")
     cancel_event(event, "Deuxième clic")  # already cancelled: nothing more
     sent = send_all(EmailKind.EVENT_CANCELLED)
-    assert sorted(message.recipients[0] for message in sent) == sorted([confirmed.email, waiting.email])
+    assert sorted(message.recipients[0] for message in sent) == sorted(
+        [confirmed.email, waiting.email, pending.email]
+    )
     body = sent[0].body
     assert "Nous sommes désolés" in body
     assert "La salle est fermée pour travaux." in body
@@ -369,3 +381,30 @@ def test_default_texts_match_the_offset(db_session):
     thanks = add_reminder_rule(event, anchor=ReminderAnchor.AFTER_END, days=1)
     assert thanks.subject == "Merci d'être venu·e à « {evenement} »"
     assert "{questionnaire}" not in thanks.body
+
+
+def test_a_stored_text_with_a_format_spec_is_sent_as_typed_never_expanded(db_session):
+    """Only {name} is filled in: a width such as {prenom:>2000000000}, if it
+    ever reached the database, must not build a huge e-mail."""
+    event, rule = event_with_rule(days=1)
+    rule.body = "Bonjour {prenom:>2000000000} {prenom}, à bientôt à {lieu} !"
+    person = registered(event, due_at=rule.due_at, first_name="Inès")
+    subject, body = render_reminder(rule, person)
+    assert (
+        body
+        == "Bonjour {prenom:>2000000000} Inès, à bientôt à Cinéma Le Vox, 12 rue de la Paix, 53000 Laval !"
+    )
+
+
+def test_a_pending_registration_cannot_be_confirmed_once_the_event_is_cancelled(db_session):
+    from eventsapp.registrations.service import RegistrationClosed, confirm_pending
+
+    event = EventFactory()
+    pending = registered(
+        event, status=RegistrationStatus.PENDING, pending_expires_at=event.starts_at - timedelta(days=1)
+    )
+    cancel_event(event, "Intempéries.")
+    with pytest.raises(RegistrationClosed, match="annulé"):
+        confirm_pending(pending.id)
+    assert pending.status == RegistrationStatus.PENDING
+    assert outbox(EmailKind.CONFIRMATION) == []

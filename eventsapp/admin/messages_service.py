@@ -41,7 +41,7 @@ from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage,
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
-from eventsapp.reminders.service import PLACEHOLDERS, placeholder_values, text_problem
+from eventsapp.reminders.service import PLACEHOLDERS, fill_placeholders, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
@@ -88,11 +88,6 @@ def check_texts(subject: str, body: str) -> None:
             raise InvalidMessage(problem, field)
 
 
-class _Values(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 @dataclass(frozen=True)
 class _NoSurvey:
     # ``placeholder_values`` reads a reminder rule's survey link; a message has none.
@@ -101,12 +96,9 @@ class _NoSurvey:
 
 def render_texts(subject: str, body: str, registration: Registration) -> tuple[str, str]:
     """Subject and body with the placeholders filled in for ``registration``."""
-    values = _Values(placeholder_values(_NoSurvey(), registration))  # type: ignore[arg-type]
+    values = placeholder_values(_NoSurvey(), registration)  # type: ignore[arg-type]
     values.pop("questionnaire", None)
-    try:
-        subject, body = subject.format_map(values), body.format_map(values)
-    except (ValueError, IndexError, AttributeError):
-        pass  # checked when written; a text stored around the service is sent as is
+    subject, body = fill_placeholders(subject, values), fill_placeholders(body, values)
     return " ".join(subject.split()), body.replace("\r\n", "\n").replace("\r", "\n")
 
 

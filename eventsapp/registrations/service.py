@@ -262,6 +262,8 @@ def confirm_pending(registration_id: int, now: datetime | None = None) -> Regist
             raise RegistrationClosed(
                 _("Ce lien a expiré : votre place a été libérée. Vous pouvez vous réinscrire.")
             )
+        if registration.event.status == EventStatus.CANCELLED:
+            raise RegistrationClosed(_("Cet événement est annulé : il n'y a plus rien à confirmer."))
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.pending_expires_at = None

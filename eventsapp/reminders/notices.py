@@ -24,7 +24,9 @@ from eventsapp.registrations.models import Registration, RegistrationStatus
 if TYPE_CHECKING:
     from eventsapp.catalog.service import EventChanges
 
-NOTIFIED_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+# Everyone holding a seat (pending ones too: they have not confirmed their
+# address yet, but the seat is theirs) or waiting for one.
+NOTIFIED_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 _PLACE_FIELDS = ("venue_name", "venue_address", "venue_postcode", "commune")
 
 

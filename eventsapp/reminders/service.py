@@ -32,7 +32,7 @@ with its broker and cannot follow an event that moves.
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -74,6 +74,8 @@ PLACEHOLDERS = {
     "lien": "the person's own page",
     "questionnaire": "the survey link of a thank-you",
 }
+# A placeholder: a name in braces, nothing else (no format spec).
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _AUDIENCE_STATUS = {
     ReminderAudience.CONFIRMED: RegistrationStatus.CONFIRMED,
     ReminderAudience.WAITLISTED: RegistrationStatus.WAITLISTED,
@@ -144,18 +146,19 @@ def compute_due_at(
 
 def text_problem(text: str, limit: int, known: Iterable[str]) -> str | None:
     """What is wrong with an organiser's text with placeholders (in French):
-    empty, longer than ``limit``, an unclosed brace, a placeholder not in
-    ``known``; None when it is fine. Shared by reminder rules and messages."""
+    empty, longer than ``limit``, a brace that does not close a plain
+    ``{name}``, a name not in ``known``; None when it is fine. Shared by
+    reminder rules and messages. Only ``{name}`` is a placeholder: no format
+    specs (``{prenom:>2000000000}`` would make a huge e-mail)."""
     if not text or not text.strip():
         return _("Ce texte ne peut pas être vide.")
     if len(text) > limit:
         return _("%(max)d caractères au plus.", max=limit)
-    try:
-        names = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
-    except ValueError:
+    outside = _PLACEHOLDER.sub("", text)
+    if "{" in outside or "}" in outside:
         return _("Une accolade n'est pas fermée : écrivez par exemple {prenom}.")
     known = list(known)
-    unknown = sorted(name for name in names if name not in known)
+    unknown = [name for name in _PLACEHOLDER.findall(text) if name not in known]
     if unknown:
         return _(
             "Champ inconnu : {%(name)s}. Champs possibles : %(known)s.",
@@ -163,6 +166,12 @@ def text_problem(text: str, limit: int, known: Iterable[str]) -> str | None:
             known=", ".join(f"{{{name}}}" for name in known),
         )
     return None
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """``text`` with each ``{name}`` of ``values`` replaced (any other brace
+    left as typed)."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
 def check_rule_texts(subject: str, body: str, anchor: ReminderAnchor, survey_url: str | None) -> None:
@@ -288,13 +297,6 @@ def stop_reminders(registration: Registration, now: datetime | None = None) -> b
 # Rendering -------------------------------------------------------------------
 
 
-class _Placeholders(dict):
-    """Values for ``str.format_map``; a brace left unknown stays as typed."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
 def placeholder_values(rule: ReminderRule, registration: Registration) -> dict[str, str]:
     """What each placeholder of ``rule`` says for ``registration``."""
     event = registration.event
@@ -320,13 +322,8 @@ def placeholder_values(rule: ReminderRule, registration: Registration) -> dict[s
 
 def render_reminder(rule: ReminderRule, registration: Registration) -> tuple[str, str]:
     """The subject and plain-text body of ``rule`` for ``registration``."""
-    values = _Placeholders(placeholder_values(rule, registration))
-    try:
-        subject = rule.subject.format_map(values)
-        body = rule.body.format_map(values)
-    except (ValueError, IndexError, AttributeError):
-        # Checked when saved; a text written around the service is sent as is.
-        subject, body = rule.subject, rule.body
+    values = placeholder_values(rule, registration)
+    subject, body = fill_placeholders(rule.subject, values), fill_placeholders(rule.body, values)
     return " ".join(subject.split()), body.replace("\r\n", "\n").replace("\r", "\n")
 
 
