@@ -20,3 +20,9 @@ def fold(text: str | None) -> str:
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     stripped = stripped.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     return _NOT_WORD.sub(" ", stripped).strip()
+
+
+def is_plain_digits(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` alone accepts "²" or "٣", which
+    ``int`` then refuses (a 500 from a query string)."""
+    return value.isascii() and value.isdigit()

@@ -86,3 +86,28 @@ def test_the_same_person_moved_twice_at_once_is_moved_once(committing_app):  # n
         )
     )
     assert promoted_emails == 1
+
+
+def test_two_clicks_on_send_at_once_send_the_message_once(committing_app):  # noqa: F811
+    """The second request waits on the unique send key (PostgreSQL) or on
+    the write lock (SQLite) and is told it was already sent: no 500."""
+    from eventsapp.admin.messages_models import OrganiserMessage
+    from eventsapp.admin.messages_service import AlreadySent, Draft, send_message
+    from eventsapp.admin.registrants_filters import RegistrantFilters
+    from eventsapp.catalog.models import Event
+
+    event_id, _waiting = waiting_event(capacity=5, holders=3, waiting=0)
+    draft = Draft(
+        subject="Changement de salle",
+        body="Bonjour {prenom}, rendez-vous salle B.",
+        filters=RegistrantFilters(),
+    )
+
+    def click():
+        return send_message(db.session.get(Event, event_id), None, draft, "une-seule-cle")
+
+    outcomes = run_in_threads(committing_app, [click, click])
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["AlreadySent", "OrganiserMessage"]
+    assert any(isinstance(outcome, AlreadySent) for outcome in outcomes)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OrganiserMessage)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3

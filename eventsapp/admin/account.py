@@ -20,6 +20,7 @@ from eventsapp.admin.access import requires
 from eventsapp.admin.blueprints import admin_blueprint
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_account", __name__)
 
@@ -68,7 +69,7 @@ def switch_organisation() -> ResponseReturnValue:
     """Work in another of one's organisations (kept in the session)."""
     form = SwitchOrganisationForm()
     raw = (request.form.get("organisation_id") or "").strip()
-    if not form.validate() or not raw.isdigit():
+    if not form.validate() or not is_plain_digits(raw):
         flash(_("Choisissez une structure dans la liste."), "error")
         return redirect(url_for("admin_account.organisations"), 303)
     try:

@@ -41,6 +41,7 @@ from eventsapp.checkin.links import read_checkin_token, registration_matches
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
 from eventsapp.registrations.models import SEAT_HOLDING_STATUSES, ParticipantCategory, Registration
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_checkin", __name__)
 
@@ -51,7 +52,7 @@ MAX_QUERY_LENGTH = 100
 def _id(raw: str | None) -> int | None:
     """A positive id from a form or query value; None when absent or not one."""
     raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_plain_digits(raw) or len(raw) > 12:
         return None
     return int(raw)
 

@@ -29,6 +29,7 @@ from eventsapp.admin.form_fields import (
 from eventsapp.catalog.vocabulary import QuestionKind
 from eventsapp.registrations.forms import NoControlCharacters
 from eventsapp.reminders.models import ReminderAnchor, ReminderAudience
+from eventsapp.text import is_plain_digits
 
 
 class PartForm(AdminForm):
@@ -38,7 +39,7 @@ class PartForm(AdminForm):
 
     def item_value(self) -> int | None:
         raw = (self.item_id.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return int(raw) if is_plain_digits(raw) and len(raw) < 10 else None
 
 
 class ItemForm(PartForm):

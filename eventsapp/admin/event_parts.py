@@ -28,13 +28,14 @@ from eventsapp.catalog.vocabulary import QuestionKind
 from eventsapp.extensions import db
 from eventsapp.notifications.views import framed_document, linkify
 from eventsapp.reminders.models import ReminderAnchor, ReminderAudience
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_event_parts", __name__, "/events/<int:event_id>")
 
 
 def _query_id(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if is_plain_digits(raw) and len(raw) < 10 else None
 
 
 def _back(endpoint: str, event_id: int) -> ResponseReturnValue:

@@ -77,6 +77,9 @@ def area_field(label: Any, maximum: int, **kwargs: Any) -> TextAreaField:
     )
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 class FrenchDateField(StringField):
     """A day, typed "17/11/2026" or sent by a date picker as "2026-11-17"."""
 
@@ -100,6 +103,10 @@ class FrenchDateField(StringField):
             self.data = None
         if self.data is None:
             raise ValueError(_("Indiquez une date valable, par exemple 17/11/2026."))
+        if not MIN_YEAR <= self.data.year <= MAX_YEAR:
+            # Year 1 or 9999 overflows once moved to UTC; no event is that far.
+            self.data = None
+            raise ValueError(_("Indiquez une année entre %(low)d et %(high)d.", low=MIN_YEAR, high=MAX_YEAR))
 
     def _value(self) -> str:
         # ISO once understood: a date picker shows nothing for "17/11/2026".

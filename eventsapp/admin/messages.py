@@ -32,6 +32,7 @@ from eventsapp.catalog.models import Event
 from eventsapp.extensions import db
 from eventsapp.registrations.forms import NoControlCharacters
 from eventsapp.registrations.models import ParticipantCategory
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_messages", __name__, "/events/<int:event_id>/messages")
 
@@ -219,7 +220,7 @@ def detail(event_id: int) -> ResponseReturnValue:
     """One message: its text, for whom, and each recipient's e-mail state."""
     event = get_own_event(event_id)
     raw = (request.args.get("message") or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_plain_digits(raw) or len(raw) > 12:
         flash(_("Choisissez un message dans l'historique."), "error")
         return redirect(url_for("admin_messages.messages", event_id=event.id), 303)
     message = service.get_event_message(event.id, int(raw))

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_mail import Message
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eventsapp.admin import registrants_filters
@@ -205,8 +206,16 @@ def send_message(
         send_key=send_key,
         created_at=now,
     )
-    db.session.add(message)
-    db.session.flush()
+    try:
+        # A second click racing the first waits on the unique send_key, then
+        # lands here once the first has committed.
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        existing = db.session.scalar(
+            sa.select(OrganiserMessage.id).where(OrganiserMessage.send_key == send_key)
+        )
+        raise AlreadySent(_("Ce message a déjà été envoyé."), existing) from None
     created = enqueue_emails(
         EmailKind.ORGANISER_MESSAGE,
         [

@@ -30,6 +30,7 @@ from eventsapp.admin.privacy_forms import EraseForm, PersonForm, PersonSearchFor
 from eventsapp.db import now_utc
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_privacy", __name__, "/privacy")
 
@@ -77,7 +78,7 @@ def home() -> ResponseReturnValue:
 def person_from_registration() -> ResponseReturnValue:
     """From a registrant's line: the person behind registration ``registration_id``."""
     raw = (request.args.get("registration_id") or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_plain_digits(raw) or len(raw) > 12:
         flash(_("Cherchez la personne par son adresse e-mail."), "error")
         return redirect(url_for("admin_privacy.home"), 303)
     registration = service.registration_of(current_organisation_id(), int(raw))

@@ -39,6 +39,7 @@ from eventsapp.registrations.service import (
     change_registration,
 )
 from eventsapp.registrations.validation import InvalidRegistration
+from eventsapp.text import is_plain_digits
 
 blueprint = admin_blueprint("admin_registrants", __name__, "/events/<int:event_id>/registrants")
 
@@ -55,7 +56,7 @@ def _requested_registration(event: Event) -> Registration | None:
     """The registration named by ``?registration=``; None when the argument
     is missing or not a number (the caller says so); 404 outside the event."""
     raw = (request.args.get("registration") or "").strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_plain_digits(raw) or len(raw) > 12:
         return None
     return service.get_event_registration(event.id, int(raw))
 

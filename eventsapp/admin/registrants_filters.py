@@ -26,7 +26,7 @@ from eventsapp.registrations.models import (
     RegistrationStatus,
     registration_sessions,
 )
-from eventsapp.text import fold
+from eventsapp.text import fold, is_plain_digits
 
 MAX_SEARCH_LENGTH = 200
 # Status filter values beyond the statuses themselves.
@@ -125,7 +125,7 @@ def parse_filters(args: Mapping[str, str], event: Event, *, default_status: str 
         else:
             errors["checked"] = _("Choix de pointage inconnu : filtre ignoré.")
     page = (args.get("page") or "1").strip()
-    filters.page = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    filters.page = int(page) if is_plain_digits(page) and 0 < len(page) < 7 and int(page) > 0 else 1
     return filters
 
 

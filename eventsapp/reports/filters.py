@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from eventsapp.catalog.vocabulary import EventKind
 from eventsapp.reports.scope import ReportScope
 from eventsapp.territories.departments import DEPARTMENTS
+from eventsapp.text import is_plain_digits
 
 FILTER_NAMES = ("from", "to", "department", "kind")
 
@@ -36,10 +37,12 @@ class ReportFilters:
 
 
 def _date(value: str) -> date | None:
+    """An ISO date between 1900 and 2200 (year 1 or 9999 overflows in UTC)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2200 else None
 
 
 def parse_report_filters(args: MultiDict, zone: str) -> ReportFilters:
@@ -63,7 +66,11 @@ def parse_report_filters(args: MultiDict, zone: str) -> ReportFilters:
     kind = EventKind.from_value(values["kind"])
     if values["kind"] and kind is None:
         errors["kind"] = _("Type d'événement inconnu : choisissez-le dans la liste.")
-    campaign_id = int(values["campaign"]) if values["campaign"].isdigit() else None
+    campaign_id = (
+        int(values["campaign"])
+        if is_plain_digits(values["campaign"]) and len(values["campaign"]) <= 12
+        else None
+    )
     if values["campaign"] and campaign_id is None:
         errors["campaign"] = _("Campagne inconnue.")
     scope = ReportScope(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eventsapp.text import is_plain_digits
+
 DEPARTMENTS: dict[str, str] = {
     "01": "Ain", "02": "Aisne", "03": "Allier", "04": "Alpes-de-Haute-Provence",
     "05": "Hautes-Alpes", "06": "Alpes-Maritimes", "07": "Ardèche", "08": "Ardennes",
@@ -35,7 +37,7 @@ def normalise_department_code(raw: str) -> str | None:
     """The canonical code for what a person typed ("2a" → "2A", "1" → "01"),
     or None when it is no département."""
     code = raw.strip().upper()
-    if code.isdigit() and len(code) == 1:
+    if is_plain_digits(code) and len(code) == 1:
         code = "0" + code
     return code if code in DEPARTMENTS else None
 
