@@ -160,10 +160,26 @@ def test_a_member_of_both_organisations_is_told_to_switch(app, signed_up):
     elsewhere = make_member(OrganisationFactory(name="Aaa Première Structure"), Role.OWNER)
     make_member(club, Role.CHECKIN, user=elsewhere.user)
     db.session.commit()
-    response = client_for(app, elsewhere.user).get(scan_path(registration))  # works in "Aaa…" first
+    client = client_for(app, elsewhere.user)
+    response = client.get(scan_path(registration))  # works in "Aaa…" first
     assert response.status_code == 403
     assert "Ce QR code concerne un événement de Club ESS de la Sarthe" in text(response)
     assert "Durand" not in text(response)
+    # One button switches and comes back to the scanned person.
+    assert "Passer à Club ESS de la Sarthe et voir la personne" in text(response)
+    switched = client.post(
+        "/admin/organisations/switch",
+        data={"organisation_id": str(club.id), "next": scan_path(registration)},
+    )
+    assert switched.status_code == 303
+    assert switched.headers["Location"].endswith(scan_path(registration))
+    assert client.get(scan_path(registration)).status_code == 200
+    # "next" never leaves the back-office.
+    elsewhere_back = client.post(
+        "/admin/organisations/switch",
+        data={"organisation_id": str(club.id), "next": "https://exemple.com/"},
+    )
+    assert elsewhere_back.headers["Location"].endswith("/admin/")
 
 
 def test_forged_missing_and_dead_tokens(app, signed_up):

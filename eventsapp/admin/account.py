@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from eventsapp.accounts import service as accounts
 from eventsapp.accounts.forms import ChangePasswordForm, SwitchOrganisationForm
-from eventsapp.accounts.login import ORGANISATION_SESSION_KEY, renew_session
+from eventsapp.accounts.login import ORGANISATION_SESSION_KEY, renew_session, safe_next_url
 from eventsapp.accounts.permissions import Permission
 from eventsapp.admin.access import requires
 from eventsapp.admin.blueprints import admin_blueprint
@@ -79,4 +79,5 @@ def switch_organisation() -> ResponseReturnValue:
         raise
     session[ORGANISATION_SESSION_KEY] = membership.organisation_id
     flash(_("Vous travaillez maintenant pour %(name)s.", name=membership.organisation.name), "success")
-    return redirect(url_for("admin.home"), 303)
+    # Back where the switch was asked for (a scanned QR code), on this site only.
+    return redirect(safe_next_url(request.form.get("next")) or url_for("admin.home"), 303)

@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventsapp.accounts import service as accounts
+from eventsapp.accounts.forms import SwitchOrganisationForm
 from eventsapp.accounts.permissions import Permission, role_allows
 from eventsapp.admin import service as admin_service
 from eventsapp.admin.access import current_organisation_id, get_own_event, requires
@@ -40,6 +41,7 @@ from eventsapp.checkin import service
 from eventsapp.checkin.links import read_checkin_token, registration_matches
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
+from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.models import SEAT_HOLDING_STATUSES, ParticipantCategory, Registration
 from eventsapp.text import is_plain_digits
 
@@ -259,20 +261,32 @@ def _scanned_registration() -> Registration:
             abort(
                 _scan_error(
                     _(
-                        "Ce QR code concerne un événement de %(name)s : choisissez cette structure "
-                        "(« Changer de structure », en haut de la page) puis scannez à nouveau.",
+                        "Ce QR code concerne un événement de %(name)s : passez à cette structure "
+                        "pour pointer la personne.",
                         name=membership.organisation.name,
                     ),
                     403,
+                    switch_to=membership.organisation,
                 )
             )
         raise NotFound("registration")
     return registration
 
 
-def _scan_error(message: str, status: int) -> Response:
+def _scan_error(message: str, status: int, switch_to: Organisation | None = None) -> Response:
     # Given to ``abort``: the HTTP error handler lets a ready response through.
-    return make_response(render_template("admin/checkin/scan_error.html", message=message), status)
+    # ``switch_to``: the scanner's other organisation, offered with one button
+    # that comes back to this QR code.
+    return make_response(
+        render_template(
+            "admin/checkin/scan_error.html",
+            message=message,
+            switch_to=switch_to,
+            switch_form=SwitchOrganisationForm() if switch_to else None,
+            back_url=request.full_path,
+        ),
+        status,
+    )
 
 
 @blueprint.get("/checkin/scan")
