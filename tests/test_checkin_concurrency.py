@@ -6,8 +6,7 @@ interleaving where the second insert waits on the first's uncommitted row."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from tests.accounts_support import make_member
 from tests.conftest import build_test_app
 from tests.databases import postgres_url, reset_postgres_schema
 from tests.factories import EventFactory, OrganisationFactory, RegistrationFactory
+from tests.test_registration_concurrency import run_in_threads
 
 STAFF = 12
 # Generous: a guard against a hang, never a measure of speed.
@@ -58,27 +58,6 @@ def committing_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[F
 def postgres_app(tmp_path: Path) -> Iterator[Flask]:
     """The same on PostgreSQL only (row locks: what SQLite does not have)."""
     yield from _committing_app("postgresql", tmp_path)
-
-
-def run_in_threads(app: Flask, jobs: list[Callable[[], object]]) -> list[object]:
-    """Each job in its own thread, app context and transaction, all released at once."""
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job: Callable[[], object]) -> object:
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcome = job()
-                db.session.commit()
-                return outcome
-            except Exception as error:  # noqa: BLE001 - reported to the test
-                db.session.rollback()
-                return error
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(run, jobs))
 
 
 def _scene(app: Flask) -> tuple[Flask, list[int], tuple[int, int]]:
