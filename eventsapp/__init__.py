@@ -45,7 +45,7 @@ def register_extensions(app: Flask) -> None:
     from eventsapp.extensions import babel, cache, csrf, db, migrate
     from eventsapp.locking import install_lock_hooks
     from eventsapp.notifications.dispatch import install_dispatch_hooks
-    from eventsapp.notifications.mailer import init_mailer
+    from eventsapp.notifications.transport import init_mailer
     from eventsapp.ratelimit import init_rate_limits
     from eventsapp.sqlite import configure_sqlite_connections
 

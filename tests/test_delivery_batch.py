@@ -29,7 +29,6 @@ from eventsapp.config import (
 )
 from eventsapp.extensions import db
 from eventsapp.notifications import dispatch
-from eventsapp.notifications.mailer import outbox_message_id
 from eventsapp.notifications.models import OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import (
     DeliveryOutcome,
@@ -39,6 +38,7 @@ from eventsapp.notifications.service import (
     failed_email_count,
 )
 from eventsapp.notifications.tasks import retry_delay, send_email_batch
+from eventsapp.notifications.transport import outbox_message_id
 from tests.factories import RegistrationFactory
 from tests.test_mail_smtp import SMTPRecorder, free_port
 from tests.test_notifications import make_registration

@@ -50,9 +50,9 @@ from eventsapp.config import Config
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
 from eventsapp.notifications.dispatch import relay_stale_messages
-from eventsapp.notifications.mailer import outbox_message_id
 from eventsapp.notifications.models import EmailKind, OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import enqueue_email, failed_email_count
+from eventsapp.notifications.transport import outbox_message_id
 from eventsapp.registrations.models import ParticipantCategory, Registration, RegistrationStatus
 from tests.databases import postgres_url, reset_postgres_schema, unavailable
 from tests.factories import EventFactory, RegistrationFactory, in_days
@@ -303,7 +303,7 @@ def registrations_for_reminders(count: int) -> tuple[int, object]:
 def scan_reminders(now) -> int:  # noqa: ANN001
     """What the beat task does, with an injected clock: scan, commit (the
     e-mails leave at each commit), again while there is more."""
-    from eventsapp.reminders.service import scan_due_reminders
+    from eventsapp.reminders.scan import scan_due_reminders
 
     queued = 0
     while True:

@@ -19,14 +19,9 @@ from eventsapp.notifications.service import DeliveryOutcome, deliver_email
 from eventsapp.registrations.models import RegistrationStatus
 from eventsapp.reminders.links import stop_reminders_url, stop_token
 from eventsapp.reminders.models import DeliveryStatus, ReminderAnchor, ReminderAudience, ReminderDelivery
-from eventsapp.reminders.service import (
-    InvalidReminderRule,
-    add_reminder_rule,
-    compute_due_at,
-    event_rules,
-    render_reminder,
-    scan_due_reminders,
-)
+from eventsapp.reminders.scan import scan_due_reminders
+from eventsapp.reminders.service import InvalidReminderRule, add_reminder_rule, compute_due_at, event_rules
+from eventsapp.reminders.texts import render_reminder
 from tests.factories import EventFactory, OrganisationFactory, RegistrationFactory
 
 PARIS_18H = datetime(2026, 11, 1, 17, 0, tzinfo=UTC)  # Sunday 1 November 2026, 18:00 in Paris

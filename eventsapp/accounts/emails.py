@@ -19,7 +19,7 @@ from eventsapp.accounts.service import AccountEmail
 from eventsapp.accounts.tokens import MAX_AGES, Purpose, make_token
 from eventsapp.extensions import db
 from eventsapp.links import absolute_url
-from eventsapp.notifications.mailer import send_message
+from eventsapp.notifications.transport import send_message
 from eventsapp.organisations.models import Organisation
 
 

@@ -34,6 +34,7 @@ from eventsapp.reminders.models import (
     ReminderDelivery,
     ReminderRule,
 )
+from eventsapp.reminders.texts import PLACEHOLDERS
 
 # Reminder rules ------------------------------------------------------------
 
@@ -152,7 +153,7 @@ def remove_rule(event: Event, actor: Membership, rule_id: int | None) -> None:
 
 
 def rule_placeholders() -> list[str]:
-    return [f"{{{name}}}" for name in reminders.PLACEHOLDERS]
+    return [f"{{{name}}}" for name in PLACEHOLDERS]
 
 
 def rule_offset(rule: ReminderRule) -> tuple[int, int, int]:

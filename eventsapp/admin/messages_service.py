@@ -42,7 +42,7 @@ from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage,
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
-from eventsapp.reminders.service import PLACEHOLDERS, fill_placeholders, placeholder_values, text_problem
+from eventsapp.reminders.texts import PLACEHOLDERS, fill_placeholders, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
 MAX_BODY = 10_000

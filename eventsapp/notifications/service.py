@@ -31,8 +31,9 @@ from eventsapp.db import now_utc
 from eventsapp.extensions import db
 from eventsapp.locking import note_written
 from eventsapp.notifications.dispatch import note_outbox_message
-from eventsapp.notifications.mailer import BatchConnection, compose_email, outbox_message_id, send_message
+from eventsapp.notifications.mailer import compose_email
 from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage, OutboxStatus
+from eventsapp.notifications.transport import BatchConnection, outbox_message_id, send_message
 from eventsapp.registrations.models import Registration
 
 __all__ = [
@@ -264,9 +265,9 @@ def deliver_email(message_id: int, connection: BatchConnection | None = None) ->
     """Send the outbox e-mail ``message_id`` now unless it was already sent
     or given up, and record the outcome. Flushes, never commits.
 
-    ``connection``: an open ``mailer.BatchConnection`` shared by a batch
+    ``connection``: an open ``transport.BatchConnection`` shared by a batch
     (else one is opened for this message). The e-mail carries the row's
-    stable Message-ID (``mailer.outbox_message_id``): sent again after a
+    stable Message-ID (``transport.outbox_message_id``): sent again after a
     crash, it is the same message to the recipient's systems.
 
     A transient error (``TRANSIENT_ERRORS``) is recorded on the row and
@@ -337,7 +338,7 @@ def _obsolete_reason(message: OutboxMessage, registration: Registration) -> str 
     between the scan and the send), or None."""
     if message.email_kind != EmailKind.REMINDER:
         return None
-    from eventsapp.reminders.service import reminder_obsolete_reason  # imports this module
+    from eventsapp.reminders.scan import reminder_obsolete_reason  # imports this module
 
     return reminder_obsolete_reason(registration, message.payload or {})
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
-from eventsapp.notifications.mailer import mailbox_entries, read_mailbox_message
+from eventsapp.notifications.mailbox import mailbox_entries, read_mailbox_message
 
 blueprint = Blueprint("notifications", __name__)
 

@@ -14,7 +14,7 @@ from eventsapp.extensions import db
 from eventsapp.formatting import format_moment
 from eventsapp.notifications.models import OutboxMessage, OutboxStatus
 from eventsapp.registrations.models import Registration
-from eventsapp.reminders import service
+from eventsapp.reminders import scan, service
 
 reminders_cli = AppGroup("reminders", help="Rappels : ce qui est dû, ce qui a échoué.")
 
@@ -24,12 +24,12 @@ reminders_cli = AppGroup("reminders", help="Rappels : ce qui est dû, ce qui a �
 def status_command(hours: int) -> None:
     """What is due soon, what was sent or missed today, and e-mails that failed."""
     now = now_utc()
-    upcoming = service.upcoming_rules(now, hours)
+    upcoming = scan.upcoming_rules(now, hours)
     click.echo(f"Rappels dus d'ici {hours} h : {len(upcoming)}")
     for item in upcoming:
         late = " (EN RETARD)" if item.rule.due_at <= now else ""
         click.echo(f"  - {item.describe()}{late}")
-    counts = service.delivery_counts(now - timedelta(hours=24))
+    counts = scan.delivery_counts(now - timedelta(hours=24))
     click.echo("Dernières 24 h : " + (", ".join(f"{s.label} {n}" for s, n in counts.items()) or "rien"))
     failed = db.session.execute(
         sa.select(
@@ -49,9 +49,9 @@ def status_command(hours: int) -> None:
 @reminders_cli.command("scan")
 def scan_command() -> None:
     """Scan now (beat does it every minute)."""
-    total = service.ScanResult()
+    total = scan.ScanResult()
     while True:
-        result = service.scan_due_reminders()
+        result = scan.scan_due_reminders()
         db.session.commit()
         for name in ("rules_handled", "queued", "missed", "skipped"):
             setattr(total, name, getattr(total, name) + getattr(result, name))

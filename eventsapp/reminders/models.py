@@ -21,6 +21,7 @@ from eventsapp.catalog.models import Event
 from eventsapp.db import UTCDateTime, enum_column_type, now_utc
 from eventsapp.enums import LabelledEnum
 from eventsapp.extensions import db
+from eventsapp.registrations.models import RegistrationStatus
 
 
 class ReminderAnchor(LabelledEnum):
@@ -39,6 +40,14 @@ class ReminderAudience(LabelledEnum):
 
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+
+    @property
+    def registration_status(self) -> RegistrationStatus:
+        """The status a registration has when this audience concerns it."""
+        return {
+            ReminderAudience.CONFIRMED: RegistrationStatus.CONFIRMED,
+            ReminderAudience.WAITLISTED: RegistrationStatus.WAITLISTED,
+        }[self]
 
     @classmethod
     def _labels(cls):

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from eventsapp.extensions import db
-from eventsapp.reminders import service
+from eventsapp.reminders import scan
 
 logger = logging.getLogger(__name__)
 # One run handles at most this many batches; the next beat tick goes on.
@@ -20,7 +20,7 @@ def scan_due() -> int:
     committed batch at a time (each batch's e-mails leave at its commit)."""
     queued = 0
     for _batch in range(MAX_BATCHES_PER_RUN):
-        result = service.scan_due_reminders()
+        result = scan.scan_due_reminders()
         db.session.commit()
         queued += result.queued
         if result.rules_handled or result.queued or result.missed or result.skipped:

@@ -1,0 +1,219 @@
+"""Sending e-mails through one of three backends chosen by ``MAIL_BACKEND``:
+
+- ``smtp``: Flask-Mail's connection to ``MAIL_SERVER`` (with a timeout), the
+  settings read when sending, so one connection can serve a batch;
+- ``file``: an ``.eml`` file per message under ``MAIL_FILE_DIR`` (the embedded
+  mode), shown by the dev mailbox (``notifications/views.py``);
+- ``memory``: nothing leaves the process (the tests).
+
+Every backend announces each message with Flask-Mail's ``email_dispatched``
+signal, so ``mail.record_messages()`` sees what was sent whatever the backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import smtplib
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from flask_mail import BadHeaderError, Connection, Message
+
+from eventsapp.extensions import mail
+
+BACKENDS = ("smtp", "file", "memory")
+
+
+def init_mailer(app: Flask) -> None:
+    """Check ``MAIL_BACKEND`` and bind Flask-Mail to ``app``."""
+    backend = app.config.get("MAIL_BACKEND", "memory")
+    if backend not in BACKENDS:
+        raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    mail.init_app(app)
+
+
+# Sending -------------------------------------------------------------------
+
+
+class _SMTPConnection(Connection):
+    """Flask-Mail's SMTP connection, with a timeout and the settings read now."""
+
+    def __enter__(self) -> _SMTPConnection:
+        self.host = self.configure_host()
+        self.num_emails = 0
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.host is not None:
+            try:
+                self.host.quit()
+            except (smtplib.SMTPException, OSError):
+                self.host.close()  # the server is gone; the first error matters
+
+    def configure_host(self) -> smtplib.SMTP:
+        config = current_app.config
+        timeout = config.get("MAIL_TIMEOUT", 30)
+        smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+        host = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+        try:
+            if config.get("MAIL_USE_TLS"):
+                host.starttls()
+            if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
+                host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+
+class _OfflineConnection(Connection):
+    """No server: the message is announced, and written to ``directory`` if given."""
+
+    def __init__(self, state: object, directory: Path | None) -> None:
+        super().__init__(state)
+        self.directory = directory
+
+    def __enter__(self) -> _OfflineConnection:
+        self.host = None
+        self.num_emails = 0
+        return self
+
+    def send(self, message: Message, envelope_from: str | None = None) -> None:
+        if self.directory is not None:
+            if message.has_bad_headers():
+                raise BadHeaderError
+            if message.date is None:
+                message.date = time.time()
+            write_eml(message, self.directory)
+        super().send(message, envelope_from)
+
+
+@contextmanager
+def open_connection() -> Iterator[Connection]:
+    """A connection of the configured backend; one SMTP session for all the
+    messages sent through it."""
+    config = current_app.config
+    state = current_app.extensions["mail"]
+    backend = config["MAIL_BACKEND"]
+    if backend == "smtp":
+        connection: Connection = _SMTPConnection(state)
+    else:
+        directory = Path(config["MAIL_FILE_DIR"]) if backend == "file" else None
+        connection = _OfflineConnection(state, directory)
+    with connection:
+        yield connection
+
+
+def send_message(message: Message, connection: Connection | BatchConnection | None = None) -> None:
+    """Send ``message`` through ``connection``, or a new one of the configured
+    backend. SMTP errors (``smtplib.SMTPException``, ``OSError``) propagate."""
+    if connection is not None:
+        connection.send(message)
+        return
+    with open_connection() as new_connection:
+        new_connection.send(message)
+
+
+def is_connection_failure(error: BaseException) -> bool:
+    """True when ``error`` means the SMTP session itself is gone or unusable
+    (server unreachable or disconnected, "421 closing", refused login), as
+    opposed to a reply about one message (a refused recipient or body),
+    after which smtplib has reset the session and it can go on."""
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPException):
+        return False  # e.g. SMTPRecipientsRefused: about this message only
+    return isinstance(error, OSError)
+
+
+class BatchConnection:
+    """One connection of the configured backend for many messages (a batch
+    of outbox e-mails): opened at the first ``send`` only, so a batch whose
+    messages were all sent already connects to nothing; dropped after a
+    connection-level failure (``is_connection_failure``) and opened again by
+    the next ``send``. Use it as a context manager: it closes (QUIT) at the end."""
+
+    def __init__(self) -> None:
+        self._stack: ExitStack | None = None
+        self._connection: Connection | None = None
+        #: How many connections were opened (one for a batch that went well).
+        self.opened = 0
+
+    def __enter__(self) -> BatchConnection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: Message) -> None:
+        if self._connection is None:
+            stack = ExitStack()
+            try:
+                self._connection = stack.enter_context(open_connection())
+            except BaseException:
+                stack.close()
+                raise
+            self._stack = stack
+            self.opened += 1
+        try:
+            self._connection.send(message)
+        except BaseException as error:
+            if is_connection_failure(error) or not isinstance(error, Exception):
+                self.close()
+            raise
+
+    def close(self) -> None:
+        stack, self._stack, self._connection = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+
+def message_id_domain() -> str:
+    """The domain of outbox Message-IDs: the sender's (``MAIL_DEFAULT_SENDER``),
+    else ``PUBLIC_URL``'s host."""
+    config = current_app.config
+    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    address = sender[1] if isinstance(sender, tuple) else parseaddr(sender)[1]
+    domain = address.rpartition("@")[2].strip()
+    if not domain:
+        domain = urlsplit(config.get("PUBLIC_URL") or "").hostname or "localhost"
+    return domain
+
+
+def outbox_message_id(outbox_id: int, key: str) -> str:
+    """The Message-ID of the outbox e-mail ``outbox_id``: the same every time
+    it is composed, so a message sent again after a crash between the SMTP
+    server's "250 OK" and our commit is recognised by the recipient's systems
+    as the same message (they drop duplicates by Message-ID). The keyed hash
+    of its idempotency key keeps two deployments sending from one domain
+    (staging, production: rows with the same id) from colliding."""
+    secret = str(current_app.config.get("SECRET_KEY") or "").encode()
+    digest = hmac.new(secret, f"{outbox_id}:{key}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"<outbox-{outbox_id}.{digest}@{message_id_domain()}>"
+
+
+def write_eml(message: Message, directory: Path) -> Path:
+    """Write ``message`` as ``<UTC time>-<random>.eml`` in ``directory``
+    (atomically: the mailbox never reads half a file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = directory / f"{stamp}-{secrets.token_hex(4)}.eml"
+    partial = path.with_suffix(".eml.part")
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)
+    return path
