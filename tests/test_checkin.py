@@ -92,10 +92,16 @@ def test_the_list_of_events_open_for_check_in(app, door):
     club, volunteer, event, people = door
     EventFactory(organisation=club, title="Brouillon caché", status=EventStatus.DRAFT)
     EventFactory(title="Événement d'une autre structure")
+    # A second event: the list counts each event's figures apart (one grouped query each).
+    breakfast = EventFactory(
+        organisation=club, title="Petit-déjeuner", starts_at=event.starts_at + timedelta(days=1)
+    )
+    RegistrationFactory(event=breakfast, seats=4)
     db.session.commit()
     html = text(client_for(app, volunteer.user).get("/admin/checkin/"))
     assert "Journée de l'ESS" in html and f'href="/admin/events/{event.id}/checkin"' in html
     assert "0 présent·es sur 6 attendu·es" in html
+    assert "0 présent·es sur 4 attendu·es" in html
     assert "Brouillon caché" not in html and "autre structure" not in html
 
 

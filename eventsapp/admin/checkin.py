@@ -87,7 +87,7 @@ def _page_url(event: Event, session_id: int | None, query: str = "") -> str:
 def checkin_list_page() -> ResponseReturnValue:
     """The events open for check-in, each with its figures."""
     events = admin_service.checkin_events(current_organisation_id())
-    figures = {event.id: service.counts(event.id) for event in events}
+    figures = service.counts_of_events([event.id for event in events])
     return render_template("admin/checkin/list.html", events=events, figures=figures)
 
 

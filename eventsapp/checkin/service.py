@@ -134,9 +134,9 @@ def _check_open(event: Event) -> None:
 # --- Reading ------------------------------------------------------------------
 
 
-def _registrations_in_scope(event_id: int, session_id: int | None) -> sa.Select:
+def _registrations_in_scope(event_ids: list[int], session_id: int | None) -> sa.Select:
     query = sa.select(Registration).where(
-        Registration.event_id == event_id,
+        Registration.event_id.in_(event_ids),
         Registration.status.in_(SEAT_HOLDING_STATUSES),
         Registration.anonymised_at.is_(None),
     )
@@ -160,7 +160,7 @@ def attendees(
 
     The folding is done here rather than in SQL: SQLite compares accents
     literally, and an event has hundreds of registrants, not millions."""
-    registrations = db.session.scalars(_registrations_in_scope(event_id, session_id)).all()
+    registrations = db.session.scalars(_registrations_in_scope([event_id], session_id)).all()
     words = fold(query).split()
     if words:
         registrations = [
@@ -200,34 +200,45 @@ def find_checkin(registration_id: int, session_id: int | None = None) -> CheckIn
 
 
 def counts(event_id: int, session_id: int | None = None) -> Counts:
-    """Expected, present, walk-ins (and per category) of a scope, in three
-    aggregate queries."""
-    expected_query = _registrations_in_scope(event_id, session_id).with_only_columns(
-        sa.func.coalesce(sa.func.sum(Registration.seats), 0)
+    """Expected, present, walk-ins (and per category) of a scope."""
+    return counts_of_events([event_id], session_id)[event_id]
+
+
+def counts_of_events(event_ids: list[int], session_id: int | None = None) -> dict[int, Counts]:
+    """The figures of each event (at the door, or of one workshop), in three
+    grouped queries whatever the number of events (the check-in list)."""
+    if not event_ids:
+        return {}
+    expected_query = (
+        _registrations_in_scope(event_ids, session_id)
+        .with_only_columns(Registration.event_id, sa.func.sum(Registration.seats))
+        .group_by(Registration.event_id)
     )
-    expected = db.session.scalar(expected_query) or 0
-    present = (
-        db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(CheckIn.seats), 0)).where(
-                CheckIn.event_id == event_id, _scope_filter(CheckIn.session_id, session_id)
-            )
-        )
-        or 0
-    )
-    by_category = {
-        ParticipantCategory(category): int(total)
-        for category, total in db.session.execute(
-            sa.select(WalkIn.category, sa.func.sum(WalkIn.count))
-            .where(WalkIn.event_id == event_id, _scope_filter(WalkIn.session_id, session_id))
-            .group_by(WalkIn.category)
+    expected = {event_id: int(total or 0) for event_id, total in db.session.execute(expected_query)}
+    present = {
+        event_id: int(total or 0)
+        for event_id, total in db.session.execute(
+            sa.select(CheckIn.event_id, sa.func.sum(CheckIn.seats))
+            .where(CheckIn.event_id.in_(event_ids), _scope_filter(CheckIn.session_id, session_id))
+            .group_by(CheckIn.event_id)
         )
     }
-    return Counts(
-        expected=int(expected),
-        present=int(present),
-        walk_ins=sum(by_category.values()),
-        walk_ins_by_category=by_category,
-    )
+    walk_ins: dict[int, dict[ParticipantCategory, int]] = {event_id: {} for event_id in event_ids}
+    for event_id, category, total in db.session.execute(
+        sa.select(WalkIn.event_id, WalkIn.category, sa.func.sum(WalkIn.count))
+        .where(WalkIn.event_id.in_(event_ids), _scope_filter(WalkIn.session_id, session_id))
+        .group_by(WalkIn.event_id, WalkIn.category)
+    ):
+        walk_ins[event_id][ParticipantCategory(category)] = int(total)
+    return {
+        event_id: Counts(
+            expected=expected.get(event_id, 0),
+            present=present.get(event_id, 0),
+            walk_ins=sum(walk_ins[event_id].values()),
+            walk_ins_by_category=walk_ins[event_id],
+        )
+        for event_id in event_ids
+    }
 
 
 def describe_checkin(checkin: CheckIn, zone: str, now: datetime | None = None) -> str:
