@@ -297,18 +297,23 @@ def upcoming_rules(now: datetime | None = None, hours: int = 48) -> list[Upcomin
         )
         .order_by(ReminderRule.due_at)
     ).all()
-    upcoming = []
-    for rule, event in rows:
-        recipients = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Registration.event_id == event.id,
-                Registration.status == rule.audience.registration_status,
+    # People who could get a reminder, per event and status, in one query.
+    reachable = {
+        (event_id, RegistrationStatus(status)): count
+        for event_id, status, count in db.session.execute(
+            sa.select(Registration.event_id, Registration.status, sa.func.count())
+            .where(
+                Registration.event_id.in_({event.id for _rule, event in rows}),
                 Registration.reminders_stopped_at.is_(None),
                 Registration.anonymised_at.is_(None),
             )
+            .group_by(Registration.event_id, Registration.status)
         )
-        upcoming.append(UpcomingRule(rule, event, recipients or 0))
-    return upcoming
+    }
+    return [
+        UpcomingRule(rule, event, reachable.get((event.id, rule.audience.registration_status), 0))
+        for rule, event in rows
+    ]
 
 
 def delivery_counts(since: datetime) -> dict[DeliveryStatus, int]:
