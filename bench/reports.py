@@ -67,11 +67,14 @@ def make_app(url: str):  # noqa: ANN201 - a Flask app
     return create_app()
 
 
-def database_size(connection: sa.Connection) -> tuple[int, int] | None:
+def database_size(engine: sa.Engine) -> tuple[int, int] | None:
+    """(events, registrations) in the benchmark database, or None when the
+    database or its tables do not exist yet."""
     try:
-        events = connection.scalar(sa.text("SELECT count(*) FROM events"))
-        registrations = connection.scalar(sa.text("SELECT count(*) FROM registrations"))
-    except sa.exc.ProgrammingError:
+        with engine.connect() as connection:
+            events = connection.scalar(sa.text("SELECT count(*) FROM events"))
+            registrations = connection.scalar(sa.text("SELECT count(*) FROM registrations"))
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
         return None
     return int(events or 0), int(registrations or 0)
 
@@ -83,8 +86,7 @@ def build(app, url: str, events: int, registrations: int, keep: bool) -> None:  
 
     with app.app_context():
         if keep:
-            with db.engine.connect() as connection:
-                size = database_size(connection)
+            size = database_size(db.engine)
             if size == (events, registrations):
                 print(f"database   : kept ({events:,} events, {registrations:,} registrations)")
                 return
@@ -103,14 +105,25 @@ def build(app, url: str, events: int, registrations: int, keep: bool) -> None:  
         print(f"database   : built in {time.perf_counter() - started:.1f} s")
 
 
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, list[float], object]:
-    result = function()  # warm-up: caches, plans
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), times, result
+def timed_together(
+    first: Callable[[], object], second: Callable[[], object], repeat: int
+) -> tuple[tuple[float, list[float], object], tuple[float, list[float], object]]:
+    """Median of ``repeat`` runs of each, after a warm-up of each (caches,
+    plans), the two interleaved and the order alternating: a machine that
+    slows down or speeds up during the run weighs on both alike."""
+    results = [first(), second()]
+    times: list[list[float]] = [[], []]
+    functions = (first, second)
+    for round_number in range(repeat):
+        order = (0, 1) if round_number % 2 == 0 else (1, 0)
+        for index in order:
+            started = time.perf_counter()
+            results[index] = functions[index]()
+            times[index].append(time.perf_counter() - started)
+    return (
+        (statistics.median(times[0]), times[0], results[0]),
+        (statistics.median(times[1]), times[1], results[1]),
+    )
 
 
 def explain(connection: sa.Connection, statement: str, parameters: object) -> str:
@@ -155,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
             statements.append((statement, parameters))
 
-        dashboard_time, dashboard_times, result = timed(dashboard, args.repeat)
-        baseline_time, baseline_times, rows = timed(baseline, args.repeat)
+        (dashboard_time, dashboard_times, result), (baseline_time, baseline_times, rows) = timed_together(
+            dashboard, baseline, args.repeat
+        )
         started = time.perf_counter()
         dashboard_tables(result.report, result.editions)
         tables_time = time.perf_counter() - started

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from eventsapp.registrations.models import ParticipantCategory
@@ -27,8 +28,9 @@ from eventsapp.reports.queries import EventInfo
 from eventsapp.reports.scope import ReportScope
 
 
-@dataclass(frozen=True)
-class EventLine:
+class EventLine(NamedTuple):
+    """An event of a report and its figures (a named tuple: thousands)."""
+
     info: EventInfo
     figures: Figures
     local_start: date
@@ -121,21 +123,15 @@ def build_report(scope: ReportScope) -> Report:
 
 
 def _sum(items) -> Figures:  # noqa: ANN001 - any iterable of Figures
-    total = Figures()
-    for item in items:
-        total.add(item)
-    return total
+    return Figures.total(items)
 
 
 def _rollup(lines: list[EventLine], key: Callable[[EventLine], Hashable]) -> list[Group]:
     """Groups by ``key``, the largest attendance first, then by key."""
-    groups: dict[Hashable, Figures] = {}
+    members: dict[Hashable, list[Figures]] = defaultdict(list)
     for line in lines:
-        name = key(line)
-        figures = groups.get(name)
-        if figures is None:
-            figures = groups[name] = Figures()
-        figures.add(line.figures)
+        members[key(line)].append(line.figures)
+    groups = {name: Figures.total(figures) for name, figures in members.items()}
     ordered = sorted(
         groups.items(), key=lambda item: (-item[1].attendance, -item[1].registered, str(item[0]))
     )
