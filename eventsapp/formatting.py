@@ -7,7 +7,8 @@ Babel's defaults.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -27,8 +28,12 @@ def local_time(moment: datetime, zone: str | ZoneInfo) -> datetime:
 
 def format_day(moment: datetime, zone: str | ZoneInfo) -> str:
     """ "mardi 17 novembre 2026"."""
-    day = local_time(moment, zone).date()
-    locale = _locale_name()
+    return _format_date(local_time(moment, zone).date(), _locale_name())
+
+
+# A worker composing thousands of reminders writes the same few dates.
+@lru_cache(maxsize=2048)
+def _format_date(day: date, locale: str) -> str:
     if locale.startswith("fr"):
         # French writes the first of the month as an ordinal: "1er janvier".
         ordinal = "1er" if day.day == 1 else str(day.day)

@@ -30,6 +30,7 @@ from eventsapp.config import TestConfig
 from eventsapp.db import now_utc
 from eventsapp.extensions import db, mail
 from eventsapp.notifications import dispatch
+from eventsapp.notifications.mailer import compose_email
 from eventsapp.notifications.models import OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import (
     DeliveryOutcome,
@@ -444,3 +445,14 @@ def test_a_server_with_a_database_never_writes_mail_to_files(monkeypatch, tmp_pa
     monkeypatch.delenv("DATABASE_URL")
     laptop = Config(tmp_path)
     assert (laptop.EMBEDDED_MODE, laptop.MAIL_BACKEND) == (True, "file")
+
+
+def test_an_event_title_with_markup_is_escaped_in_the_html_and_kept_as_typed_in_the_text(db_session):
+    """The e-mails' translated sentences take the title as a variable: the
+    HTML part escapes it, the plain-text part keeps it as typed."""
+    registration = make_registration()
+    registration.event.title = "Ciné <b>débat</b> & échanges"
+    message = compose_email(EmailKind.CONFIRMATION, registration)
+    assert "« Ciné &lt;b&gt;débat&lt;/b&gt; &amp; échanges »" in message.html
+    assert "<b>débat</b>" not in message.html
+    assert "« Ciné <b>débat</b> & échanges »" in message.body

@@ -11,12 +11,18 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
+from eventsapp.catalog.models import Event
 from eventsapp.catalog.service import cancel_event, create_event, update_event
 from eventsapp.catalog.vocabulary import EventKind, EventStatus
 from eventsapp.extensions import db, mail
 from eventsapp.notifications.models import EmailKind, OutboxMessage, OutboxStatus
-from eventsapp.notifications.service import DeliveryOutcome, deliver_email
-from eventsapp.registrations.models import RegistrationStatus
+from eventsapp.notifications.service import (
+    DeliveryOutcome,
+    deliver_email,
+    objects_kept_across_commits,
+    preload_emails,
+)
+from eventsapp.registrations.models import Registration, RegistrationStatus
 from eventsapp.reminders.links import stop_reminders_url, stop_token
 from eventsapp.reminders.models import DeliveryStatus, ReminderAnchor, ReminderAudience, ReminderDelivery
 from eventsapp.reminders.scan import scan_due_reminders
@@ -212,6 +218,47 @@ def test_someone_who_cancels_after_the_scan_gets_nothing(db_session):
     [row] = outbox()
     assert row.status == OutboxStatus.CANCELLED
     assert row.last_error == "not sent: registration cancelled"
+
+
+def test_a_batch_reads_again_under_the_lock_what_changed_since_it_was_loaded(db_session):
+    """A batch of e-mails is loaded once (``preload_emails``); a person who
+    cancelled, stopped reminders or was erased, or whose event was cancelled
+    after that, still gets nothing: the row lock reads it all again."""
+    event, rule = event_with_rule()
+    cancels, stops, erased, unchanged = (registered(event, due_at=rule.due_at) for _ in range(4))
+    other_event, other_rule = event_with_rule()
+    in_cancelled_event = registered(other_event, due_at=other_rule.due_at)
+    scan_due_reminders(now=max(rule.due_at, other_rule.due_at))
+    ids = [row.id for row in outbox()]
+    assert len(ids) == 5
+    with mail.record_messages() as sent, objects_kept_across_commits():
+        preload_emails(ids)
+        # Other requests' changes, behind the loaded objects' back (not
+        # synchronised into them, as another process's commit would not be).
+        for statement in (
+            sa.update(Registration)
+            .where(Registration.id == cancels.id)
+            .values(status=RegistrationStatus.CANCELLED),
+            sa.update(Registration)
+            .where(Registration.id == stops.id)
+            .values(reminders_stopped_at=rule.due_at),
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.registration_id == erased.id)
+            .values(status=OutboxStatus.FAILED, recipient=None),
+            sa.update(Event).where(Event.id == other_event.id).values(status=EventStatus.CANCELLED),
+        ):
+            db.session.execute(statement, execution_options={"synchronize_session": False})
+        outcomes = [deliver_email(message_id, preloaded=True) for message_id in ids]
+    assert [message.recipients for message in sent] == [[unchanged.email]]
+    assert outcomes.count(DeliveryOutcome.SENT) == 1
+    reasons = {
+        row.registration_id: row.last_error for row in outbox() if row.status == OutboxStatus.CANCELLED
+    }
+    assert reasons == {
+        cancels.id: "not sent: registration cancelled",
+        stops.id: "not sent: reminders stopped",
+        in_cancelled_event.id: "not sent: event cancelled",
+    }
 
 
 # The event moves or is cancelled ---------------------------------------------------

@@ -16,7 +16,8 @@ import enum
 import json
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from uuid import uuid4
 
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventsapp.catalog.models import Event
 from eventsapp.db import now_utc
@@ -235,33 +237,143 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def _lock_message(message_id: int) -> OutboxMessage | None:
-    """The row, locked; None if missing or locked by another worker (which is
-    sending it). SQLite has no row locks: a transaction of our own begins
-    IMMEDIATE instead (its write lock serialises two workers sending the
-    same row, and the final write cannot fail on a stale read snapshot)."""
-    session = db.session()
+def _begin_for_lock(session: sa.orm.Session) -> None:
+    """SQLite has no row locks: a transaction of our own begins IMMEDIATE
+    instead (its write lock serialises two workers sending the same row, and
+    the final write cannot fail on a stale read snapshot)."""
     if (
         db.engine.dialect.name == "sqlite"
         and not isinstance(session.bind, sa.Connection)  # not joined to someone else's transaction
         and not session.in_transaction()
     ):
         session.connection(execution_options={"sqlite_begin_immediate": True})
-    # The registration, its event and organiser come in the same statement
-    # (the e-mail needs them), refreshed: a batch's earlier rows may have
-    # loaded the same event before a change.
+
+
+def _lock_message(message_id: int) -> OutboxMessage | None:
+    """The row, locked; None if missing or locked by another worker (which is
+    sending it)."""
+    session = db.session()
+    _begin_for_lock(session)
+    # The registration, its workshops, event and organiser come in the same
+    # statement (the e-mail needs them), refreshed: a batch's earlier rows
+    # may have loaded the same event before a change. (A refreshed
+    # registration forgets its lazily loaded workshops: joined here, they
+    # cost no statement of their own.)
     to_registration = joinedload(OutboxMessage.registration)
     query = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .options(to_registration.joinedload(Registration.event).joinedload(Event.organisation))
+        .options(
+            to_registration.joinedload(Registration.event).joinedload(Event.organisation),
+            to_registration.joinedload(Registration.sessions),
+        )
         .with_for_update(skip_locked=True, of=OutboxMessage)
         .execution_options(populate_existing=True)
     )
-    return session.scalars(query).first()
+    return session.scalars(query).unique().first()
 
 
-def deliver_email(message_id: int, connection: BatchConnection | None = None) -> DeliveryOutcome:
+def preload_emails(message_ids: Sequence[int]) -> None:
+    """Load, without locking, what composing a batch's e-mails reads: the
+    rows with their registrations, workshops, events and organisers, in two
+    statements for the whole batch, then commit (the session must keep them:
+    call inside ``objects_kept_across_commits``). ``deliver_email(...,
+    preloaded=True)`` then locks each row with a light statement that reads
+    again only what decides whether it leaves."""
+    to_registration = joinedload(OutboxMessage.registration)
+    db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(message_ids)))
+        .options(
+            to_registration.joinedload(Registration.event).joinedload(Event.organisation),
+            to_registration.selectinload(Registration.sessions),
+        )
+    ).unique().all()
+    db.session.commit()
+
+
+_registrations = Registration.__table__
+_events = Event.__table__
+# Under the row lock, what may have changed since a batch was preloaded and
+# decides whether its e-mail leaves: the row's own state (another worker,
+# an erasure, an organiser giving it up), the person's and the event's.
+_FRESH_STATE = (
+    sa.select(
+        _table.c.status,
+        _table.c.attempts,
+        _table.c.recipient,
+        _table.c.last_error,
+        _table.c.dispatched_at,
+        _table.c.sent_at,
+        _registrations.c.id.label("registration_id"),
+        _registrations.c.status.label("registration_status"),
+        _registrations.c.anonymised_at,
+        _registrations.c.reminders_stopped_at,
+        _events.c.status.label("event_status"),
+    )
+    .select_from(
+        _table.outerjoin(_registrations, _registrations.c.id == _table.c.registration_id).outerjoin(
+            _events, _events.c.id == _registrations.c.event_id
+        )
+    )
+    .with_for_update(skip_locked=True, of=_table)
+)
+
+
+def _lock_preloaded_message(message_id: int) -> OutboxMessage | None:
+    """``_lock_message`` for a row ``preload_emails`` loaded: one Core
+    statement locks the row and reads its state, the person's and the
+    event's status, set on the loaded objects as their committed values.
+    Anything unexpected (not preloaded, the registration gone or moved)
+    falls back to ``_lock_message``."""
+    session = db.session()
+    message = session.identity_map.get(session.identity_key(OutboxMessage, message_id))
+    registration = message.registration if message is not None else None
+    if message is None or registration is None:
+        return _lock_message(message_id)
+    _begin_for_lock(session)
+    row = session.execute(_FRESH_STATE.where(_table.c.id == message_id)).first()
+    if row is None:
+        return None
+    if row.registration_id != registration.id:
+        return _lock_message(message_id)
+    for name in ("status", "attempts", "recipient", "last_error", "dispatched_at", "sent_at"):
+        set_committed_value(message, name, getattr(row, name))
+    set_committed_value(registration, "status", row.registration_status)
+    set_committed_value(registration, "anonymised_at", row.anonymised_at)
+    set_committed_value(registration, "reminders_stopped_at", row.reminders_stopped_at)
+    set_committed_value(registration.event, "status", row.event_status)
+    return message
+
+
+@contextmanager
+def objects_kept_across_commits() -> Iterator[None]:
+    """For a batch of e-mails committed one by one: what the session loads
+    stays loaded (its commits do not expire it, and it is held here, the
+    session's identity map holding objects only weakly), so what the batch's
+    e-mails share (a reminder's rule, looked up by id) is read once per
+    batch, not once per e-mail. ``deliver_email`` refreshes each row, its
+    registration, workshops, event and organiser under the row lock: only
+    the shared texts may be as old as the batch (seconds)."""
+    session = db.session()
+    previous = session.expire_on_commit
+    loaded: list[object] = []
+
+    def hold(_session: sa.orm.Session, instance: object) -> None:
+        loaded.append(instance)
+
+    session.expire_on_commit = False
+    sa.event.listen(session, "loaded_as_persistent", hold)
+    try:
+        yield
+    finally:
+        sa.event.remove(session, "loaded_as_persistent", hold)
+        session.expire_on_commit = previous
+
+
+def deliver_email(
+    message_id: int, connection: BatchConnection | None = None, *, preloaded: bool = False
+) -> DeliveryOutcome:
     """Send the outbox e-mail ``message_id`` now unless it was already sent
     or given up, and record the outcome. Flushes, never commits.
 
@@ -274,8 +386,11 @@ def deliver_email(message_id: int, connection: BatchConnection | None = None) ->
     raised again, for the task to retry, unless it was the last attempt
     allowed (``MAX_DELIVERY_ATTEMPTS``): the row is then failed with the
     reason. A permanent refusal marks the row failed and is not raised.
+
+    ``preloaded``: the row was loaded by ``preload_emails`` (a batch): only
+    its state and the statuses that decide are read again, under the lock.
     """
-    message = _lock_message(message_id)
+    message = _lock_preloaded_message(message_id) if preloaded else _lock_message(message_id)
     if message is None:
         return DeliveryOutcome.SKIPPED
     if message.kind != OutboxKind.EMAIL or message.status in (

@@ -27,7 +27,12 @@ from flask import current_app
 
 from eventsapp.extensions import db
 from eventsapp.notifications.dispatch import SEND_EMAIL_BATCH_TASK, SEND_EMAIL_TASK, relay_stale_messages
-from eventsapp.notifications.service import TRANSIENT_ERRORS, deliver_email
+from eventsapp.notifications.service import (
+    TRANSIENT_ERRORS,
+    deliver_email,
+    objects_kept_across_commits,
+    preload_emails,
+)
 from eventsapp.notifications.transport import BatchConnection, is_connection_failure
 
 logger = logging.getLogger(__name__)
@@ -86,10 +91,11 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
     Returns the count of each outcome (and "requeued")."""
     ids = [int(message_id) for message_id in message_ids]
     counts: Counter[str] = Counter()
-    with BatchConnection() as connection:
+    with BatchConnection() as connection, objects_kept_across_commits():
+        preload_emails(ids)
         for index, message_id in enumerate(ids):
             try:
-                outcome = deliver_email(message_id, connection)
+                outcome = deliver_email(message_id, connection, preloaded=True)
             except TRANSIENT_ERRORS as error:
                 db.session.commit()  # keep the attempt and its error, release the row
                 if is_connection_failure(error):
