@@ -202,6 +202,13 @@ def test_the_message_reaches_the_smtp_server(db_session, smtp_server):
     assert received["From"] == "eventsapp <ne-pas-repondre@eventsapp.localhost>"
     assert received["Reply-To"] == "camille@exemple.org"
     assert received["Auto-Submitted"] == "auto-generated"
+    # Mail clients read List-Unsubscribe as written: the URL itself, never
+    # an RFC 2047 encoded word (what the SMTP policy made of it), on one line.
+    raw_headers = envelope.original_content.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    [unsubscribe] = [line for line in raw_headers.split("\r\n") if line.startswith("List-Unsubscribe:")]
+    assert unsubscribe == f"List-Unsubscribe: <{received['List-Unsubscribe'].strip('<>')}>"
+    assert "/reminders/stop/" in unsubscribe and "=?" not in unsubscribe
+    assert max(len(line) for line in raw_headers.split("\r\n")) <= 998
     text = received.get_body(preferencelist=("plain",)).get_content()
     page = received.get_body(preferencelist=("html",)).get_content()
     assert "Votre inscription à « Ciné-débat « Demain » » est confirmée." in text

@@ -19,7 +19,7 @@ from eventsapp.accounts.service import AccountEmail
 from eventsapp.accounts.tokens import MAX_AGES, Purpose, make_token
 from eventsapp.extensions import db
 from eventsapp.links import absolute_url
-from eventsapp.notifications.transport import send_message
+from eventsapp.notifications.transport import OutgoingMessage, send_message
 from eventsapp.organisations.models import Organisation
 
 
@@ -58,7 +58,7 @@ def compose_account_email(kind: str, user: User, organisation: Organisation | No
     else:
         raise ValueError(f"unknown account e-mail {kind!r}")
     context["subject"] = subject
-    return Message(
+    return OutgoingMessage(
         subject=subject,
         recipients=[user.email],
         body=render_template(f"accounts/email/{kind}.txt", **context),

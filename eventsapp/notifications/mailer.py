@@ -22,6 +22,7 @@ from eventsapp.checkin.attachments import attach_checkin_qr, checkin_email_conte
 from eventsapp.formatting import format_moment, format_span
 from eventsapp.links import absolute_url
 from eventsapp.notifications.models import EmailKind
+from eventsapp.notifications.transport import OutgoingMessage
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
 from eventsapp.reminders.links import stop_reminders_url
@@ -216,7 +217,7 @@ def compose_email(
     if with_checkin_qr:
         context.update(checkin_email_context(registration))
     context.update(_template_gettext())
-    message = Message(
+    message = OutgoingMessage(
         subject=context["subject"],
         recipients=[recipient or registration.email],
         body=_tidy_text(render_template(f"notifications/{kind.value}.txt", **context)),

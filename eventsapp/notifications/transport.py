@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from email import policy
 from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,23 @@ from flask_mail import BadHeaderError, Connection, Message
 from eventsapp.extensions import mail
 
 BACKENDS = ("smtp", "file", "memory")
+# The legacy generator, with SMTP's line endings (smtplib sends bytes as given).
+_SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+class OutgoingMessage(Message):
+    """Flask-Mail's message, written out faster. Flask-Mail builds the MIME
+    tree with the legacy API, its headers already encoded (RFC 2047), then
+    sets the modern SMTP policy on it: the generator then parses and folds
+    every header of every part again, about 5 ms of an e-mail's 8 ms of CPU
+    here (bench/reminders.py). The legacy generator with CRLF line endings
+    writes the same message from the same tree."""
+
+    def as_bytes(self) -> bytes:
+        return self._message().as_bytes(policy=_SMTP_COMPAT32)
+
+    def as_string(self) -> str:
+        return self._message().as_string(policy=_SMTP_COMPAT32)
 
 
 def init_mailer(app: Flask) -> None:
