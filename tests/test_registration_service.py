@@ -93,6 +93,35 @@ def test_full_event_without_waiting_list_stores_nothing(db_session):
     assert count() == 1
 
 
+def test_a_refusal_says_what_is_full_and_what_a_smaller_group_could_still_get(db_session):
+    event = EventFactory(capacity=3, max_seats_per_registration=5)
+    sign_up(event.id, person(seats=2))
+    with pytest.raises(EventFull) as group:
+        sign_up(event.id, person(seats=3))
+    assert group.value.message == "Il ne reste que 1 place(s) à cet événement : réduisez le nombre de places."
+    sign_up(event.id, person(seats=1))
+    with pytest.raises(EventFull) as full:
+        sign_up(event.id, person())
+    assert full.value.message == "Complet : il ne reste plus de place pour cet événement."
+
+    with_workshops = EventFactory(capacity=100, max_seats_per_registration=5)
+    compost = SessionFactory(event=with_workshops, capacity=2, title="Compost partagé")
+    sign_up(with_workshops.id, person(session_ids=[compost.id]))
+    with pytest.raises(EventFull) as group_in_workshop:
+        sign_up(with_workshops.id, person(seats=2, session_ids=[compost.id]))
+    assert group_in_workshop.value.message == (
+        "L'atelier « Compost partagé » n'a plus que 1 place(s) : réduisez le nombre de places "
+        "ou choisissez un autre atelier."
+    )
+    sign_up(with_workshops.id, person(session_ids=[compost.id]))
+    with pytest.raises(EventFull) as workshop_full:
+        sign_up(with_workshops.id, person(session_ids=[compost.id]))
+    assert workshop_full.value.message == (
+        "Complet : l'atelier « Compost partagé » n'a plus de place. Choisissez un autre atelier."
+    )
+    assert count() == 4  # the refusals stored nothing
+
+
 def test_waiting_list_keeps_order(db_session):
     event = EventFactory(capacity=1, waitlist_enabled=True)
     sign_up(event.id, person())

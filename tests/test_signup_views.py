@@ -148,7 +148,8 @@ def test_a_full_workshop_refused_by_the_rules_keeps_what_was_typed(client, journ
                     **journee_answers(journee))  # fmt: skip
     assert response.status_code == 409
     html = text(response)
-    assert COMPLET in html and 'class="error-summary"' in html
+    full = f"Complet : l'atelier « {atelier_b.title} » n'a plus de place. Choisissez un autre atelier."
+    assert full in html and 'class="error-summary"' in html
     assert 'value="Aïcha"' in html
     checked = rf'checked id="sessions-\d" name="sessions" type="checkbox" value="{atelier_b.id}"'
     assert re.search(checked, html)

@@ -107,12 +107,25 @@ def _fits(
     """Whether ``seats`` more fit the event and each chosen session (counted
     under the lock), not counting what ``exclude`` holds now.
     ``event_taken``: the event's seats held, when the caller has counted them."""
+    return _shortfall(event, sessions, seats, exclude, event_taken) is None
+
+
+def _shortfall(
+    event: Event,
+    sessions: list[Session],
+    seats: int,
+    exclude: Registration | None = None,
+    event_taken: int | None = None,
+) -> tuple[Event | Session, int] | None:
+    """What ``seats`` more would overfill (the event, or the first chosen
+    session without room) and the seats it has left, or None when they fit;
+    see ``_fits``."""
     own = exclude.seats if exclude is not None and exclude.status in SEAT_HOLDING_STATUSES else 0
     if event.capacity is not None:
         if event_taken is None:
             event_taken = seats_taken_by_event([event.id]).get(event.id, 0)
         if event_taken - own + seats > event.capacity:
-            return False
+            return event, max(event.capacity - (event_taken - own), 0)
     limited = [session for session in sessions if session.capacity is not None]
     if limited:
         taken_by_session = seats_taken_by_session(event.id)
@@ -120,8 +133,32 @@ def _fits(
         for session in limited:
             taken = taken_by_session.get(session.id, 0) - (own if session.id in own_sessions else 0)
             if taken + seats > session.capacity:
-                return False
-    return True
+                return session, max(session.capacity - taken, 0)
+    return None
+
+
+def _full_message(shortfall: tuple[Event | Session, int]) -> str:
+    """Why a sign-up without a waiting list is refused, naming what is full
+    (a group that does not fit where a smaller one would is told so)."""
+    full, room = shortfall
+    if isinstance(full, Session):
+        if room > 0:
+            return _(
+                "L'atelier « %(title)s » n'a plus que %(room)s place(s) : réduisez le nombre de places "
+                "ou choisissez un autre atelier.",
+                title=full.title,
+                room=room,
+            )
+        return _(
+            "Complet : l'atelier « %(title)s » n'a plus de place. Choisissez un autre atelier.",
+            title=full.title,
+        )
+    if room > 0:
+        return _(
+            "Il ne reste que %(room)s place(s) à cet événement : réduisez le nombre de places.",
+            room=room,
+        )
+    return _("Complet : il ne reste plus de place pour cet événement.")
 
 
 def _next_waitlist_position(event_id: int) -> int:
@@ -198,7 +235,8 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
         sessions=sessions,
         answers=[RegistrationAnswer(question_id=qid, value=value) for qid, value in answers.items()],
     )
-    if _fits(event, sessions, request.seats, event_taken=taken):
+    shortfall = _shortfall(event, sessions, request.seats, event_taken=taken)
+    if shortfall is None:
         _hold_seats(registration, event, now)
         kind = (
             EmailKind.PENDING_CONFIRMATION
@@ -210,7 +248,7 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
         registration.waitlist_position = _next_waitlist_position(event.id)
         kind = EmailKind.WAITLISTED
     else:
-        raise EventFull(_("Complet : il ne reste plus de place pour cet événement."))
+        raise EventFull(_full_message(shortfall))
     db.session.add(registration)
     db.session.flush()
     enqueue_email(kind, registration)
