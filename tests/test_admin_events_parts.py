@@ -13,10 +13,11 @@ import sqlalchemy as sa
 
 from eventsapp.catalog.models import Event, EventQuestion, Session
 from eventsapp.catalog.vocabulary import QuestionKind
-from eventsapp.extensions import db
-from eventsapp.notifications.models import OutboxMessage
+from eventsapp.extensions import db, mail
+from eventsapp.notifications.models import EmailKind, OutboxMessage
+from eventsapp.notifications.service import deliver_email
 from eventsapp.organisations.models import Organisation
-from eventsapp.registrations.models import Registration, RegistrationAnswer
+from eventsapp.registrations.models import Registration, RegistrationAnswer, RegistrationStatus
 from eventsapp.registrations.service import PROMOTE_TASK
 from eventsapp.reminders.models import DeliveryStatus, ReminderDelivery, ReminderRule
 from eventsapp.reminders.service import add_reminder_rule
@@ -84,6 +85,82 @@ def test_add_edit_and_remove_a_session(app, club, event):
     assert [row.payload for row in tasks(PROMOTE_TASK)] == [{"event_id": event.id}]  # seats went up
     assert client.post(f"{path}remove", data={"item_id": str(session.id)}).status_code == 303
     assert count(Session) == 0
+
+
+def test_moving_a_workshop_tells_those_who_chose_it_once_with_before_and_after(app, club, event):
+    compost = SessionFactory(
+        event=event,
+        title="Compost partagé",
+        starts_at=datetime(YEAR, 11, 17, 10, 0, tzinfo=PARIS),
+        ends_at=datetime(YEAR, 11, 17, 11, 0, tzinfo=PARIS),
+        location="Salle A",
+    )
+    finance = SessionFactory(
+        event=event, title="Finance solidaire", starts_at=compost.starts_at, ends_at=compost.ends_at
+    )
+    people = {
+        name: RegistrationFactory(event=event, status=status, waitlist_position=position)
+        for name, status, position in (
+            ("confirmed", RegistrationStatus.CONFIRMED, None),
+            ("pending", RegistrationStatus.PENDING, None),
+            ("waiting", RegistrationStatus.WAITLISTED, 1),
+            ("cancelled", RegistrationStatus.CANCELLED, None),
+            ("elsewhere", RegistrationStatus.CONFIRMED, None),
+        )
+    }
+    for name, person in people.items():
+        person.sessions.append(finance if name == "elsewhere" else compost)
+    db.session.commit()
+    sequence = event.sequence
+    client = client_for(app, club.editor.user)
+    path = f"/admin/events/{event.id}/sessions/"
+
+    # A new title or capacity tells nobody.
+    form = session_form(item_id=str(compost.id), title="Compost partagé !", start_time="10h", end_time="11h")
+    assert client.post(path, data={**form, "location": "Salle A", "capacity": "30"}).status_code == 303
+    assert notices() == [] and db.session.get(Event, event.id).sequence == sequence
+
+    # A new time and room tells those who chose it (pending, confirmed,
+    # waiting), once, and the calendars get a new SEQUENCE.
+    form = session_form(item_id=str(compost.id), title="Compost partagé", start_time="14h", end_time="15h30")
+    response = client.post(path, data={**form, "location": "Salle B"}, follow_redirects=True)
+    assert "Les 3 personnes qui l'ont choisi sont prévenues du changement par e-mail." in text(response)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).sequence == sequence + 1
+    rows = notices()
+    assert sorted(row.registration_id for row in rows) == sorted(
+        [people["confirmed"].id, people["pending"].id, people["waiting"].id]
+    )
+    changes = rows[0].payload["changes"]
+    day = event_day(event)
+    assert changes == [
+        {
+            "what": "Horaire de l'atelier « Compost partagé »",
+            "before": f"{day}, 10 h – 11 h",
+            "after": f"{day}, 14 h – 15 h 30",
+        },
+        {"what": "Salle de l'atelier « Compost partagé »", "before": "Salle A", "after": "Salle B"},
+    ]
+    with mail.record_messages() as sent:
+        for row in rows:
+            deliver_email(row.id)
+    assert "avant : Salle A" in sent[0].body and f"désormais : {day}, 14 h – 15 h 30" in sent[0].body
+    assert sent[0].attachments  # the event's .ics, with the new SEQUENCE
+
+    # The same form again changes nothing, and tells nobody again.
+    assert client.post(path, data={**form, "location": "Salle B"}).status_code == 303
+    assert len(notices()) == 3
+
+
+def notices() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.email_kind == EmailKind.EVENT_CHANGED)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 @pytest.mark.parametrize(

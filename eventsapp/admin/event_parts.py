@@ -15,6 +15,7 @@ from datetime import time
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventsapp.accounts.permissions import Permission
 from eventsapp.admin import event_parts_service as parts
@@ -120,15 +121,29 @@ def save_session(event_id: int) -> ResponseReturnValue:
         location=form.location.data or "",
         capacity=form.capacity.data,
     )
+    told = 0
     try:
         if form.item_value():
-            parts.update_session(event, current_membership(), form.item_value(), details)
+            told = parts.update_session(event, current_membership(), form.item_value(), details)
         else:
             parts.add_session(event, current_membership(), details)
     except EventRefused as error:
         return _sessions_page(event, form, 422, _refusal(form, error))
     db.session.commit()
-    flash(_("Atelier « %(title)s » enregistré.", title=details.title), "success")
+    if told:
+        flash(
+            ngettext(
+                "Atelier « %(title)s » enregistré. La personne qui l'a choisi est prévenue du changement "
+                "par e-mail.",
+                "Atelier « %(title)s » enregistré. Les %(num)d personnes qui l'ont choisi sont prévenues "
+                "du changement par e-mail.",
+                told,
+                title=details.title,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Atelier « %(title)s » enregistré.", title=details.title), "success")
     return _back("sessions", event_id)
 
 

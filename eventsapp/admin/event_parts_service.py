@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from eventsapp.accounts.models import Membership
 from eventsapp.admin.events_service import Action, EventRefused, allowed_actions, check_organiser
 from eventsapp.catalog.models import Event, EventQuestion, Session
-from eventsapp.catalog.vocabulary import QuestionKind
+from eventsapp.catalog.vocabulary import EventStatus, QuestionKind
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
@@ -28,6 +28,7 @@ from eventsapp.registrations.models import (
     registration_sessions,
 )
 from eventsapp.registrations.service import request_promotion
+from eventsapp.reminders.notices import describe_session_changes, notify_session_changed
 
 MAX_CHOICES = 30
 
@@ -85,8 +86,11 @@ def add_session(event: Event, actor: Membership, details: SessionDetails) -> Ses
     return session
 
 
-def update_session(event: Event, actor: Membership, session_id: int, details: SessionDetails) -> Session:
-    """Change a session; more seats (or no limit) go to the waiting list."""
+def update_session(event: Event, actor: Membership, session_id: int, details: SessionDetails) -> int:
+    """Change a session; more seats (or no limit) go to the waiting list.
+    A new time or room of a published event's session is told to the
+    people who chose it (``reminders.notices.notify_session_changed``).
+    Returns how many were told."""
     check_editable(event, actor)
     session = get_session(event, session_id)
     _check_session(event, details)
@@ -94,12 +98,20 @@ def update_session(event: Event, actor: Membership, session_id: int, details: Se
     raised = raised or (
         details.capacity is not None and session.capacity is not None and details.capacity > session.capacity
     )
+    before = {"starts_at": session.starts_at, "ends_at": session.ends_at, "location": session.location}
     for name, value in details.__dict__.items():
         setattr(session, name, value)
+    told = 0
+    if event.status == EventStatus.PUBLISHED and describe_session_changes(event, session, before):
+        # Calendars show the workshops in the event: a new SEQUENCE makes
+        # them update it, and keys the notices of this change.
+        event.sequence = (event.sequence or 0) + 1
+        db.session.flush()
+        told = notify_session_changed(event, session, before)
     db.session.flush()
     if raised:
         request_promotion(event.id)
-    return session
+    return told
 
 
 def session_in_use(session_id: int) -> bool:

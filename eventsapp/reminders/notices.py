@@ -1,10 +1,13 @@
-"""Telling registrants that their event moved or was cancelled.
+"""Telling registrants that their event, or their workshop, moved or was
+cancelled.
 
 ``catalog.service.update_event`` and ``cancel_event`` call these once per
 change (a change of several fields is one notice). Every person holding a
 seat or waiting for one gets an outbox e-mail saying what changed, before
 and after; the key names the event's SEQUENCE, so a notice is written once
-per change whatever retries happen.
+per change whatever retries happen. A workshop (session) whose time or room
+changes (``admin.event_parts_service.update_session``) tells the people who
+chose it, the same way.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from eventsapp.catalog.models import Event
+from eventsapp.catalog.models import Event, Session
 from eventsapp.extensions import db
 from eventsapp.formatting import format_span
 from eventsapp.notifications.models import EmailKind
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
-from eventsapp.registrations.models import Registration, RegistrationStatus
+from eventsapp.registrations.models import Registration, RegistrationStatus, registration_sessions
 
 if TYPE_CHECKING:
     from eventsapp.catalog.service import EventChanges
@@ -64,18 +67,25 @@ def describe_changes(event: Event, changes: EventChanges) -> list[dict[str, str]
     return described
 
 
-def _recipients(event_id: int) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        sa.select(Registration.id, Registration.email).where(
-            Registration.event_id == event_id,
-            Registration.status.in_(NOTIFIED_STATUSES),
-            Registration.anonymised_at.is_(None),
-        )
+def _recipients(event_id: int, session_id: int | None = None) -> list[tuple[int, str]]:
+    """The people concerned by a notice about the event (or one session)."""
+    statement = sa.select(Registration.id, Registration.email).where(
+        Registration.event_id == event_id,
+        Registration.status.in_(NOTIFIED_STATUSES),
+        Registration.anonymised_at.is_(None),
     )
-    return [(registration_id, email) for registration_id, email in rows]
+    if session_id is not None:
+        statement = statement.where(
+            Registration.id.in_(
+                sa.select(registration_sessions.c.registration_id).where(
+                    registration_sessions.c.session_id == session_id
+                )
+            )
+        )
+    return [(registration_id, email) for registration_id, email in db.session.execute(statement)]
 
 
-def _notify(event: Event, kind: EmailKind, payload: dict[str, Any]) -> int:
+def _notify(event: Event, kind: EmailKind, payload: dict[str, Any], session_id: int | None = None) -> int:
     emails = [
         QueuedEmail(
             registration_id=registration_id,
@@ -83,7 +93,7 @@ def _notify(event: Event, kind: EmailKind, payload: dict[str, Any]) -> int:
             key=f"email:{kind.value}:{registration_id}:{event.sequence}",
             payload=payload,
         )
-        for registration_id, email in _recipients(event.id)
+        for registration_id, email in _recipients(event.id, session_id)
         if email
     ]
     return len(enqueue_emails(kind, emails))
@@ -105,4 +115,43 @@ def notify_event_cancelled(event: Event) -> int:
         event,
         EmailKind.EVENT_CANCELLED,
         {"reason": event.cancellation_reason, "sequence": event.sequence},
+    )
+
+
+def describe_session_changes(event: Event, session: Session, old: dict[str, Any]) -> list[dict[str, str]]:
+    """What changed in a workshop, in French, before and after: its time
+    (in the event's zone) and its room. ``old``: its values before."""
+    described = []
+    if (old["starts_at"], old["ends_at"]) != (session.starts_at, session.ends_at):
+        described.append(
+            {
+                "what": _("Horaire de l'atelier « %(title)s »", title=session.title),
+                "before": format_span(old["starts_at"], old["ends_at"], event.timezone),
+                "after": format_span(session.starts_at, session.ends_at, event.timezone),
+            }
+        )
+    if (old["location"] or "") != (session.location or ""):
+        described.append(
+            {
+                "what": _("Salle de l'atelier « %(title)s »", title=session.title),
+                "before": old["location"] or _("lieu à préciser"),
+                "after": session.location or _("lieu à préciser"),
+            }
+        )
+    return described
+
+
+def notify_session_changed(event: Event, session: Session, old: dict[str, Any]) -> int:
+    """One notice to each person concerned who chose ``session``, when its
+    time or room changed; the caller has raised the event's SEQUENCE (the
+    notices' key, and the calendars' signal to update). Returns how many
+    were written. Flushes, never commits."""
+    described = describe_session_changes(event, session, old)
+    if not described:
+        return 0
+    return _notify(
+        event,
+        EmailKind.EVENT_CHANGED,
+        {"changes": described, "sequence": event.sequence, "session_id": session.id},
+        session_id=session.id,
     )
