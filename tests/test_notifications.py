@@ -455,4 +455,6 @@ def test_an_event_title_with_markup_is_escaped_in_the_html_and_kept_as_typed_in_
     message = compose_email(EmailKind.CONFIRMATION, registration)
     assert "« Ciné &lt;b&gt;débat&lt;/b&gt; &amp; échanges »" in message.html
     assert "<b>débat</b>" not in message.html
+    # The catalogue's own text is not escaped a second time.
+    assert "votre place ira à quelqu'un d'autre" in message.html
     assert "« Ciné <b>débat</b> & échanges »" in message.body

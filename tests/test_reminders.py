@@ -220,45 +220,70 @@ def test_someone_who_cancels_after_the_scan_gets_nothing(db_session):
     assert row.last_error == "not sent: registration cancelled"
 
 
-def test_a_batch_reads_again_under_the_lock_what_changed_since_it_was_loaded(db_session):
+@pytest.mark.parametrize("rows_say_they_changed", [True, False], ids=["updated-at", "raw-sql"])
+def test_a_batch_reads_again_under_the_lock_what_changed_since_it_was_loaded(
+    db_session, rows_say_they_changed
+):
     """A batch of e-mails is loaded once (``preload_emails``); a person who
     cancelled, stopped reminders or was erased, or whose event was cancelled
-    after that, still gets nothing: the row lock reads it all again."""
+    or renamed after that, gets nothing, or the new name. Changes made
+    through the app raise the rows' ``updated_at`` (the batch then reloads
+    them); even without it (raw SQL) the statuses that decide are read
+    again under the row lock."""
     event, rule = event_with_rule()
-    cancels, stops, erased, unchanged = (registered(event, due_at=rule.due_at) for _ in range(4))
+    cancels, stops, anonymised, erased, unchanged, renames_self = (
+        registered(event, due_at=rule.due_at) for _ in range(6)
+    )
     other_event, other_rule = event_with_rule()
     in_cancelled_event = registered(other_event, due_at=other_rule.due_at)
-    scan_due_reminders(now=max(rule.due_at, other_rule.due_at))
+    renamed_event, renamed_rule = event_with_rule()
+    in_renamed_event = registered(renamed_event, due_at=renamed_rule.due_at)
+    scan_due_reminders(now=max(rule.due_at, other_rule.due_at, renamed_rule.due_at))
     ids = [row.id for row in outbox()]
-    assert len(ids) == 5
+    assert len(ids) == 8
+
+    def change(model, row_id: int, **values):  # noqa: ANN001, ANN202
+        if not rows_say_they_changed:
+            values["updated_at"] = model.updated_at  # as raw SQL would leave it
+        return sa.update(model).where(model.id == row_id).values(**values)
+
+    statements = [
+        change(Registration, cancels.id, status=RegistrationStatus.CANCELLED),
+        change(Registration, stops.id, reminders_stopped_at=rule.due_at),
+        change(Registration, anonymised.id, anonymised_at=rule.due_at),
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.registration_id == erased.id)
+        .values(status=OutboxStatus.FAILED, recipient=None),
+        change(Event, other_event.id, status=EventStatus.CANCELLED),
+    ]
+    if rows_say_they_changed:
+        statements += [
+            change(Registration, renames_self.id, first_name="Aïssata"),
+            change(Event, renamed_event.id, title="Forum de l'ESS, nouvelle formule"),
+        ]
     with mail.record_messages() as sent, objects_kept_across_commits():
         preload_emails(ids)
         # Other requests' changes, behind the loaded objects' back (not
         # synchronised into them, as another process's commit would not be).
-        for statement in (
-            sa.update(Registration)
-            .where(Registration.id == cancels.id)
-            .values(status=RegistrationStatus.CANCELLED),
-            sa.update(Registration)
-            .where(Registration.id == stops.id)
-            .values(reminders_stopped_at=rule.due_at),
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.registration_id == erased.id)
-            .values(status=OutboxStatus.FAILED, recipient=None),
-            sa.update(Event).where(Event.id == other_event.id).values(status=EventStatus.CANCELLED),
-        ):
+        for statement in statements:
             db.session.execute(statement, execution_options={"synchronize_session": False})
         outcomes = [deliver_email(message_id, preloaded=True) for message_id in ids]
-    assert [message.recipients for message in sent] == [[unchanged.email]]
-    assert outcomes.count(DeliveryOutcome.SENT) == 1
-    reasons = {
-        row.registration_id: row.last_error for row in outbox() if row.status == OutboxStatus.CANCELLED
-    }
+    by_recipient = {message.recipients[0]: message for message in sent}
+    assert sorted(by_recipient) == sorted([unchanged.email, renames_self.email, in_renamed_event.email])
+    assert len(sent) == outcomes.count(DeliveryOutcome.SENT) == 3
+    if rows_say_they_changed:
+        assert "Bonjour Aïssata" in by_recipient[renames_self.email].body
+        assert "Forum de l'ESS, nouvelle formule" in by_recipient[in_renamed_event.email].subject
+    rows = outbox()
+    reasons = {row.registration_id: row.last_error for row in rows if row.status == OutboxStatus.CANCELLED}
     assert reasons == {
         cancels.id: "not sent: registration cancelled",
         stops.id: "not sent: reminders stopped",
         in_cancelled_event.id: "not sent: event cancelled",
     }
+    failed = {row.registration_id: row.last_error for row in rows if row.status == OutboxStatus.FAILED}
+    assert failed[anonymised.id] == "registration erased or deleted: not sent"
+    assert set(failed) == {anonymised.id, erased.id}
 
 
 # The event moves or is cancelled ---------------------------------------------------

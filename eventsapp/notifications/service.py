@@ -309,7 +309,9 @@ _FRESH_STATE = (
         _registrations.c.status.label("registration_status"),
         _registrations.c.anonymised_at,
         _registrations.c.reminders_stopped_at,
+        _registrations.c.updated_at.label("registration_updated_at"),
         _events.c.status.label("event_status"),
+        _events.c.updated_at.label("event_updated_at"),
     )
     .select_from(
         _table.outerjoin(_registrations, _registrations.c.id == _table.c.registration_id).outerjoin(
@@ -322,20 +324,28 @@ _FRESH_STATE = (
 
 def _lock_preloaded_message(message_id: int) -> OutboxMessage | None:
     """``_lock_message`` for a row ``preload_emails`` loaded: one Core
-    statement locks the row and reads its state, the person's and the
-    event's status, set on the loaded objects as their committed values.
-    Anything unexpected (not preloaded, the registration gone or moved)
-    falls back to ``_lock_message``."""
+    statement locks the row and reads its state and the statuses that
+    decide, set on the loaded objects as their committed values. When the
+    person or the event changed since the batch was loaded (their
+    ``updated_at``: a new title, place, time, seats, workshops…), or
+    anything is unexpected (not preloaded, the registration gone or moved),
+    ``_lock_message`` reloads it all."""
     session = db.session()
+    # First: on SQLite, reading an expired attribute below would begin a
+    # plain transaction, not the IMMEDIATE one that stands for the lock.
+    _begin_for_lock(session)
     message = session.identity_map.get(session.identity_key(OutboxMessage, message_id))
     registration = message.registration if message is not None else None
     if message is None or registration is None:
         return _lock_message(message_id)
-    _begin_for_lock(session)
     row = session.execute(_FRESH_STATE.where(_table.c.id == message_id)).first()
     if row is None:
         return None
-    if row.registration_id != registration.id:
+    if (
+        row.registration_id != registration.id
+        or row.registration_updated_at != registration.updated_at
+        or row.event_updated_at != registration.event.updated_at
+    ):
         return _lock_message(message_id)
     for name in ("status", "attempts", "recipient", "last_error", "dispatched_at", "sent_at"):
         set_committed_value(message, name, getattr(row, name))
@@ -352,9 +362,11 @@ def objects_kept_across_commits() -> Iterator[None]:
     stays loaded (its commits do not expire it, and it is held here, the
     session's identity map holding objects only weakly), so what the batch's
     e-mails share (a reminder's rule, looked up by id) is read once per
-    batch, not once per e-mail. ``deliver_email`` refreshes each row, its
-    registration, workshops, event and organiser under the row lock: only
-    the shared texts may be as old as the batch (seconds)."""
+    batch, not once per e-mail. Under each row's lock, ``deliver_email``
+    reads again the row, the statuses that decide, and whether the person
+    or the event changed (then it reloads them): only a reminder rule's
+    texts, a workshop's title or the organiser's name may be as old as the
+    batch (at most its time limit)."""
     session = db.session()
     previous = session.expire_on_commit
     loaded: list[object] = []

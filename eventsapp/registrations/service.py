@@ -355,6 +355,9 @@ def change_registration(
         )
     registration.seats = seats
     registration.sessions = sessions
+    # Choosing other workshops changes no column of the row: its updated_at
+    # says it changed all the same (an e-mail batch reloads it).
+    registration.updated_at = now_utc()
     db.session.flush()
     if frees_seats and registration.status in SEAT_HOLDING_STATUSES:
         request_promotion(event.id)
