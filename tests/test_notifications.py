@@ -17,6 +17,8 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,7 @@ from eventsapp.notifications.service import (
     forget_recipient,
 )
 from eventsapp.notifications.tasks import relay_outbox, send_email
+from eventsapp.notifications.transport import OutgoingMessage
 from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
@@ -458,3 +461,27 @@ def test_an_event_title_with_markup_is_escaped_in_the_html_and_kept_as_typed_in_
     # The catalogue's own text is not escaped a second time.
     assert "votre place ira à quelqu'un d'autre" in message.html
     assert "« Ciné <b>débat</b> & échanges »" in message.body
+
+
+def test_a_paragraph_longer_than_smtp_allows_is_wrapped_and_reads_the_same(db_session):
+    """SMTP lines stop at 998 bytes: an organiser's long paragraph goes out
+    quoted-printable (wrapped, decoded back to the same text); short texts
+    stay 8-bit."""
+    paragraph = "Nous vous attendons nombreux·ses pour échanger sur l'ESS. " * 60
+    sender = "ne-pas-repondre@eventsapp.localhost"
+    message = OutgoingMessage(
+        subject="Message",
+        recipients=["a@exemple.fr"],
+        body=paragraph,
+        html=f"<p>{paragraph}</p>",
+        sender=sender,
+    )
+    raw = message.as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    received = BytesParser(policy=policy.default).parsebytes(raw)
+    assert received.get_body(preferencelist=("plain",)).get_content() == paragraph
+    assert received.get_body(preferencelist=("html",)).get_content() == f"<p>{paragraph}</p>"
+    short = OutgoingMessage(
+        subject="Message", recipients=["a@exemple.fr"], body="Bonjour Aïssata", sender=sender
+    )
+    assert b"Content-Transfer-Encoding: 8bit" in short.as_bytes()

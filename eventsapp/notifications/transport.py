@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from email import policy
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
 from email.utils import parseaddr
 from pathlib import Path
 from types import TracebackType
@@ -32,8 +34,10 @@ from flask_mail import BadHeaderError, Connection, Message
 from eventsapp.extensions import mail
 
 BACKENDS = ("smtp", "file", "memory")
+# RFC 5322: a line is at most 998 bytes (without its CRLF).
+_LONGEST_LINE = 998
 # The legacy generator, with SMTP's line endings (smtplib sends bytes as given).
-_SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n", max_line_length=998)
+_SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n", max_line_length=_LONGEST_LINE)
 
 
 class OutgoingMessage(Message):
@@ -46,6 +50,17 @@ class OutgoingMessage(Message):
 
     def as_bytes(self) -> bytes:
         return self._message().as_bytes(policy=_SMTP_COMPAT32)
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        """A text part, 8-bit as Flask-Mail writes it unless a line is longer
+        than SMTP allows (998 bytes: an organiser's long paragraph), then
+        quoted-printable, which wraps it without changing the text."""
+        encoded = (text or "").encode(self.charset or "utf-8")
+        if all(len(line) <= _LONGEST_LINE for line in encoded.splitlines()):
+            return super()._mimetext(text, subtype)
+        wrapped = Charset(self.charset or "utf-8")
+        wrapped.body_encoding = QP
+        return MIMEText(text or "", _subtype=subtype, _charset=wrapped)  # type: ignore[arg-type]
 
     def as_string(self) -> str:
         return self._message().as_string(policy=_SMTP_COMPAT32)
