@@ -15,13 +15,9 @@ from eventsapp.catalog.models import Event
 from eventsapp.catalog.service import cancel_event, create_event, update_event
 from eventsapp.catalog.vocabulary import EventKind, EventStatus
 from eventsapp.extensions import db, mail
+from eventsapp.notifications.locks import objects_kept_across_commits, preload_emails
 from eventsapp.notifications.models import EmailKind, OutboxMessage, OutboxStatus
-from eventsapp.notifications.service import (
-    DeliveryOutcome,
-    deliver_email,
-    objects_kept_across_commits,
-    preload_emails,
-)
+from eventsapp.notifications.service import DeliveryOutcome, deliver_email
 from eventsapp.registrations.models import Registration, RegistrationStatus
 from eventsapp.reminders.links import stop_reminders_url, stop_token
 from eventsapp.reminders.models import DeliveryStatus, ReminderAnchor, ReminderAudience, ReminderDelivery

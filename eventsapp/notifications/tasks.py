@@ -27,12 +27,8 @@ from flask import current_app
 
 from eventsapp.extensions import db
 from eventsapp.notifications.dispatch import SEND_EMAIL_BATCH_TASK, SEND_EMAIL_TASK, relay_stale_messages
-from eventsapp.notifications.service import (
-    TRANSIENT_ERRORS,
-    deliver_email,
-    objects_kept_across_commits,
-    preload_emails,
-)
+from eventsapp.notifications.locks import objects_kept_across_commits, preload_emails
+from eventsapp.notifications.service import TRANSIENT_ERRORS, deliver_email
 from eventsapp.notifications.transport import BatchConnection, is_connection_failure
 
 logger = logging.getLogger(__name__)
