@@ -91,7 +91,7 @@ def test_moving_a_workshop_tells_those_who_chose_it_once_with_before_and_after(a
     compost = SessionFactory(
         event=event,
         title="Compost partagé",
-        starts_at=datetime(YEAR, 11, 17, 10, 0, tzinfo=PARIS),
+        starts_at=datetime(YEAR, 11, 17, 10, 0, 30, tzinfo=PARIS),  # seconds: a copied event
         ends_at=datetime(YEAR, 11, 17, 11, 0, tzinfo=PARIS),
         location="Salle A",
     )

@@ -98,7 +98,9 @@ def test_a_refusal_says_what_is_full_and_what_a_smaller_group_could_still_get(db
     sign_up(event.id, person(seats=2))
     with pytest.raises(EventFull) as group:
         sign_up(event.id, person(seats=3))
-    assert group.value.message == "Il ne reste que 1 place(s) à cet événement : réduisez le nombre de places."
+    assert (
+        group.value.message == "Il ne reste qu'une place pour cet événement : réduisez le nombre de places."
+    )
     sign_up(event.id, person(seats=1))
     with pytest.raises(EventFull) as full:
         sign_up(event.id, person())
@@ -110,7 +112,7 @@ def test_a_refusal_says_what_is_full_and_what_a_smaller_group_could_still_get(db
     with pytest.raises(EventFull) as group_in_workshop:
         sign_up(with_workshops.id, person(seats=2, session_ids=[compost.id]))
     assert group_in_workshop.value.message == (
-        "L'atelier « Compost partagé » n'a plus que 1 place(s) : réduisez le nombre de places "
+        "L'atelier « Compost partagé » n'a plus qu'une place : réduisez le nombre de places "
         "ou choisissez un autre atelier."
     )
     sign_up(with_workshops.id, person(session_ids=[compost.id]))
@@ -120,6 +122,29 @@ def test_a_refusal_says_what_is_full_and_what_a_smaller_group_could_still_get(db
         "Complet : l'atelier « Compost partagé » n'a plus de place. Choisissez un autre atelier."
     )
     assert count() == 4  # the refusals stored nothing
+
+    # Several limits: the full workshop is named even when the event has
+    # room; otherwise the fewest seats left anywhere (what would fit).
+    tight = EventFactory(capacity=3, max_seats_per_registration=5)
+    morning = SessionFactory(event=tight, capacity=1, title="Matin")
+    afternoon = SessionFactory(
+        event=tight,
+        capacity=3,
+        title="Après-midi",
+        starts_at=morning.ends_at,
+        ends_at=morning.ends_at + timedelta(hours=1),
+    )
+    sign_up(tight.id, person(session_ids=[morning.id]))  # the event has 2 seats left, "Matin" none
+    with pytest.raises(EventFull) as full_workshop:
+        sign_up(tight.id, person(seats=3, session_ids=[morning.id, afternoon.id]))
+    assert full_workshop.value.message.startswith("Complet : l'atelier « Matin » n'a plus de place.")
+    with pytest.raises(EventFull) as fewest:
+        sign_up(tight.id, person(seats=3, session_ids=[afternoon.id]))
+    assert (
+        fewest.value.message == "Il ne reste que 2 places pour cet événement : réduisez le nombre de places."
+    )
+    confirmed = sign_up(tight.id, person(seats=2, session_ids=[afternoon.id]))
+    assert confirmed.status == RegistrationStatus.CONFIRMED
 
 
 def test_waiting_list_keeps_order(db_session):

@@ -22,7 +22,7 @@ from eventsapp.catalog.vocabulary import EventStatus, QuestionKind
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
-from eventsapp.locking import prepare_write
+from eventsapp.locking import lock_event, prepare_write
 from eventsapp.registrations.models import (
     RegistrationAnswer,
     registration_sessions,
@@ -92,6 +92,9 @@ def update_session(event: Event, actor: Membership, session_id: int, details: Se
     people who chose it (``reminders.notices.notify_session_changed``).
     Returns how many were told."""
     check_editable(event, actor)
+    # Under the event's lock: two organisers saving at once neither read the
+    # same "before" nor raise the SEQUENCE (the notices' key) to one value.
+    lock_event(event.id)
     session = get_session(event, session_id)
     _check_session(event, details)
     raised = details.capacity is None and session.capacity is not None

@@ -3,7 +3,8 @@
 The registration service calls ``enqueue_email`` / ``enqueue_task`` inside its
 transaction; they flush a row and never commit. Once the caller commits,
 ``notifications.dispatch`` hands the new rows to Celery. ``deliver_email`` is
-what the ``notifications.send_email`` task does with one row: send it once.
+what the ``notifications.send_email`` task does with one row: send it once,
+under the row's lock (``notifications.locks``).
 
 In tests that run inside an outer transaction that is rolled back (the
 ``db_session`` fixture), nothing is dispatched by the commit; call
@@ -250,8 +251,9 @@ def deliver_email(
     allowed (``MAX_DELIVERY_ATTEMPTS``): the row is then failed with the
     reason. A permanent refusal marks the row failed and is not raised.
 
-    ``preloaded``: the row was loaded by ``preload_emails`` (a batch): only
-    its state and the statuses that decide are read again, under the lock.
+    ``preloaded``: the row was loaded by ``locks.preload_emails`` (a batch):
+    its state and the statuses that decide are read again under the lock,
+    and the person or event reloaded if their ``updated_at`` moved.
     """
     message = lock_preloaded_message(message_id) if preloaded else lock_message(message_id)
     if message is None:

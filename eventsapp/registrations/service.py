@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventsapp.catalog.availability import seats_taken_by_event, seats_taken_by_session
 from eventsapp.catalog.models import Event, Session
@@ -117,24 +118,32 @@ def _shortfall(
     exclude: Registration | None = None,
     event_taken: int | None = None,
 ) -> tuple[Event | Session, int] | None:
-    """What ``seats`` more would overfill (the event, or the first chosen
-    session without room) and the seats it has left, or None when they fit;
-    see ``_fits``."""
+    """None when ``seats`` more fit the event and every chosen session (see
+    ``_fits``); else what to tell the person, with the seats it has left:
+    the event when it is full, else a full session, else whichever has the
+    fewest seats left (asking for that many fits everywhere)."""
     own = exclude.seats if exclude is not None and exclude.status in SEAT_HOLDING_STATUSES else 0
+    short: list[tuple[Event | Session, int]] = []
     if event.capacity is not None:
         if event_taken is None:
             event_taken = seats_taken_by_event([event.id]).get(event.id, 0)
-        if event_taken - own + seats > event.capacity:
-            return event, max(event.capacity - (event_taken - own), 0)
+        room = event.capacity - (event_taken - own)
+        if seats > room:
+            short.append((event, max(room, 0)))
     limited = [session for session in sessions if session.capacity is not None]
     if limited:
         taken_by_session = seats_taken_by_session(event.id)
         own_sessions = {s.id for s in exclude.sessions} if own else set()
         for session in limited:
             taken = taken_by_session.get(session.id, 0) - (own if session.id in own_sessions else 0)
-            if taken + seats > session.capacity:
-                return session, max(session.capacity - taken, 0)
-    return None
+            if seats > session.capacity - taken:
+                short.append((session, max(session.capacity - taken, 0)))
+    if not short:
+        return None
+    for full, room in short:
+        if room == 0 and isinstance(full, Event):
+            return full, room
+    return min(short, key=lambda item: item[1])
 
 
 def _full_message(shortfall: tuple[Event | Session, int]) -> str:
@@ -143,20 +152,23 @@ def _full_message(shortfall: tuple[Event | Session, int]) -> str:
     full, room = shortfall
     if isinstance(full, Session):
         if room > 0:
-            return _(
-                "L'atelier « %(title)s » n'a plus que %(room)s place(s) : réduisez le nombre de places "
+            return ngettext(
+                "L'atelier « %(title)s » n'a plus qu'une place : réduisez le nombre de places "
                 "ou choisissez un autre atelier.",
+                "L'atelier « %(title)s » n'a plus que %(num)d places : réduisez le nombre de places "
+                "ou choisissez un autre atelier.",
+                room,
                 title=full.title,
-                room=room,
             )
         return _(
             "Complet : l'atelier « %(title)s » n'a plus de place. Choisissez un autre atelier.",
             title=full.title,
         )
     if room > 0:
-        return _(
-            "Il ne reste que %(room)s place(s) à cet événement : réduisez le nombre de places.",
-            room=room,
+        return ngettext(
+            "Il ne reste qu'une place pour cet événement : réduisez le nombre de places.",
+            "Il ne reste que %(num)d places pour cet événement : réduisez le nombre de places.",
+            room,
         )
     return _("Complet : il ne reste plus de place pour cet événement.")
 

@@ -122,15 +122,19 @@ def describe_session_changes(event: Event, session: Session, old: dict[str, Any]
     """What changed in a workshop, in French, before and after: its time
     (in the event's zone) and its room. ``old``: its values before."""
     described = []
-    if (old["starts_at"], old["ends_at"]) != (session.starts_at, session.ends_at):
+    # Compared as people read them: a time stored with seconds (a copied
+    # event) and saved again from the form, to the minute, is no change.
+    before = format_span(old["starts_at"], old["ends_at"], event.timezone)
+    after = format_span(session.starts_at, session.ends_at, event.timezone)
+    if before != after:
         described.append(
             {
                 "what": _("Horaire de l'atelier « %(title)s »", title=session.title),
-                "before": format_span(old["starts_at"], old["ends_at"], event.timezone),
-                "after": format_span(session.starts_at, session.ends_at, event.timezone),
+                "before": before,
+                "after": after,
             }
         )
-    if (old["location"] or "") != (session.location or ""):
+    if (old["location"] or "").strip() != (session.location or "").strip():
         described.append(
             {
                 "what": _("Salle de l'atelier « %(title)s »", title=session.title),
