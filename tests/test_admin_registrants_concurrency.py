@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from eventsapp.accounts.models import Membership
+from eventsapp.admin.event_parts_service import SessionDetails, update_session
 from eventsapp.admin.registrants_service import RegistrantActionRefused, promote_registration
+from eventsapp.catalog.models import Event, Session
 from eventsapp.extensions import db
 from eventsapp.notifications.models import EmailKind, OutboxMessage
+from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.models import Registration, RegistrationStatus
 from eventsapp.registrations.service import EventFull, sign_up
-from tests.factories import EventFactory, RegistrationFactory
+from tests.admin_events_support import make_club
+from tests.factories import EventFactory, RegistrationFactory, SessionFactory, in_days
 from tests.test_registration_concurrency import committing_app, request_for, run_in_threads  # noqa: F401
 
 R = RegistrationStatus
@@ -111,3 +116,44 @@ def test_two_clicks_on_send_at_once_send_the_message_once(committing_app):  # no
     assert any(isinstance(outcome, AlreadySent) for outcome in outcomes)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OrganiserMessage)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
+
+
+def test_two_organisers_moving_two_workshops_at_once_tell_people_twice(committing_app):  # noqa: F811
+    """Each move raises the event's SEQUENCE under the event's lock: two at
+    once give two SEQUENCEs, so a person who chose both workshops gets both
+    notices (one key each), none dropped as a duplicate."""
+    club = make_club()
+    organisation = db.session.get(Organisation, club.organisation_id)
+    event = EventFactory(
+        organisation=organisation, starts_at=in_days(10, hour=9), ends_at=in_days(10, hour=18)
+    )
+    first = SessionFactory(event=event, starts_at=in_days(10, hour=10), ends_at=in_days(10, hour=11))
+    second = SessionFactory(event=event, starts_at=in_days(10, hour=14), ends_at=in_days(10, hour=15))
+    person = RegistrationFactory(event=event)
+    person.sessions.extend([first, second])
+    ids = (event.id, club.editor.id, first.id, second.id, person.id)
+    db.session.commit()
+    event_id, editor_id, first_id, second_id, person_id = ids
+
+    def move(session_id: int, hour: int):  # noqa: ANN202
+        def job() -> int:
+            current = db.session.get(Event, event_id)
+            details = SessionDetails(
+                title=db.session.get(Session, session_id).title,
+                starts_at=in_days(10, hour=hour),
+                ends_at=in_days(10, hour=hour + 1),
+            )
+            return update_session(current, db.session.get(Membership, editor_id), session_id, details)
+
+        return job
+
+    outcomes = run_in_threads(committing_app, [move(first_id, 12), move(second_id, 16)])
+    assert outcomes == [1, 1], outcomes
+    db.session.expire_all()
+    assert db.session.get(Event, event_id).sequence == 2
+    notices = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.registration_id == person_id, OutboxMessage.email_kind == EmailKind.EVENT_CHANGED
+        )
+    ).all()
+    assert len(notices) == 2

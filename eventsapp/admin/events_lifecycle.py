@@ -124,6 +124,9 @@ def cancel_event(event: Event, actor: Membership, reason: str) -> Event:
     """Cancel a published event; registrants get the notice with ``reason``."""
     check_organiser(event, actor)
     prepare_write()
+    # Under the event's lock: a concurrent change neither raises the
+    # SEQUENCE (the notices' key) to the same value nor slips in between.
+    lock_event(event.id)
     require(event, Action.CANCEL, _("Seul un événement publié peut être annulé."))
     if not reason.strip():
         raise EventRefused(

@@ -44,7 +44,7 @@ from eventsapp.catalog.vocabulary import Audience, EventKind, EventStatus
 from eventsapp.db import now_utc
 from eventsapp.errors import DomainError, NotFound
 from eventsapp.extensions import db
-from eventsapp.locking import prepare_write
+from eventsapp.locking import lock_event, prepare_write
 from eventsapp.organisations.models import Organisation
 from eventsapp.registrations import service as registrations
 from eventsapp.reminders.models import ReminderRule
@@ -258,6 +258,9 @@ def update_event(
     ``shift_sessions`` moves the sessions by as much as the start moved."""
     check_organiser(event, actor)
     prepare_write()
+    # Under the event's lock: two organisers saving at once neither read the
+    # same "before" nor raise the SEQUENCE (the notices' key) to one value.
+    lock_event(event.id)
     require(event, Action.EDIT, _("Un événement annulé ne se modifie plus."))
     _check_details(details, event)
     themes = _themes(details.theme_ids)
