@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     from eventsapp.admin.account import blueprint as admin_account
     from eventsapp.admin.checkin import blueprint as admin_checkin
     from eventsapp.admin.event_parts import blueprint as admin_event_parts
+    from eventsapp.admin.event_reminders import blueprint as _rules  # noqa: F401 - its routes, on admin_event_parts
     from eventsapp.admin.events import blueprint as admin_events
     from eventsapp.admin.exports import blueprint as admin_exports
     from eventsapp.admin.members import blueprint as admin_members

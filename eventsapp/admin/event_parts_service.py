@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from eventsapp.accounts.models import Membership
 from eventsapp.admin.events_service import Action, EventRefused, allowed_actions, check_organiser
 from eventsapp.catalog.models import Event, EventQuestion, Session
+from eventsapp.catalog.service import raise_sequence
 from eventsapp.catalog.vocabulary import EventStatus, QuestionKind
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.errors import NotFound
@@ -105,12 +106,15 @@ def update_session(event: Event, actor: Membership, session_id: int, details: Se
     for name, value in details.__dict__.items():
         setattr(session, name, value)
     told = 0
-    if event.status == EventStatus.PUBLISHED and describe_session_changes(event, session, before):
+    changes = (
+        describe_session_changes(event, session, before) if event.status == EventStatus.PUBLISHED else []
+    )
+    if changes:
         # Calendars show the workshops in the event: a new SEQUENCE makes
         # them update it, and keys the notices of this change.
-        event.sequence = (event.sequence or 0) + 1
+        raise_sequence(event)
         db.session.flush()
-        told = notify_session_changed(event, session, before)
+        told = notify_session_changed(event, session, changes)
     db.session.flush()
     if raised:
         request_promotion(event.id)

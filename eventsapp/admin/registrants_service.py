@@ -5,7 +5,7 @@ list by hand, a confirmation sent again, each person's e-mails.
 Seats are never counted here: adding goes through
 ``registrations.service.sign_up`` and moving from the waiting list takes the
 event's lock (``locking.lock_event``) and asks the registration service's
-own ``_fits`` before holding seats, exactly as the automatic promotion does.
+own ``seats.fits`` before holding seats, exactly as the automatic promotion does.
 Functions take ids, flush and never commit; the caller has already checked
 that the event belongs to the current organisation (``admin.access``).
 

@@ -231,6 +231,13 @@ class EventChanges:
         return self.time or self.place
 
 
+def raise_sequence(event: Event) -> None:
+    """A new iCalendar SEQUENCE for ``event``: calendars replace their copy,
+    and the change notices are keyed by it. Take the event's lock first
+    (``locking.lock_event``): two changes at once must get two numbers."""
+    event.sequence = (event.sequence or 0) + 1
+
+
 def update_event(event: Event, **changes: Any) -> EventChanges:
     """Apply ``changes`` (column names and values) to ``event``, raising the
     SEQUENCE when its time or place changes; flushed, not committed.
@@ -263,7 +270,7 @@ def update_event(event: Event, **changes: Any) -> EventChanges:
         else:
             result.other = True
     if result.moved:
-        event.sequence = (event.sequence or 0) + 1
+        raise_sequence(event)
     db.session.flush()
     _follow_event_change(event, result)
     return result
@@ -299,7 +306,7 @@ def cancel_event(event: Event, reason: str) -> EventChanges:
     event.status = EventStatus.CANCELLED
     event.cancelled_at = now_utc()
     event.cancellation_reason = reason.strip()
-    event.sequence = (event.sequence or 0) + 1
+    raise_sequence(event)
     db.session.flush()
     _follow_event_change(event, result)
     return result

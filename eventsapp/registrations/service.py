@@ -15,10 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from eventsapp.catalog.availability import seats_taken_by_event, seats_taken_by_session
-from eventsapp.catalog.models import Event, Session
+from eventsapp.catalog.models import Event
 from eventsapp.catalog.vocabulary import EventStatus
 from eventsapp.db import now_utc
 from eventsapp.errors import DomainError, NotFound
@@ -33,6 +31,7 @@ from eventsapp.registrations.models import (
     RegistrationAnswer,
     RegistrationStatus,
 )
+from eventsapp.registrations.seats import fits, full_message, shortfall
 from eventsapp.registrations.tokens import derive_token, hash_token, new_token_salt
 from eventsapp.registrations.validation import (
     InvalidRegistration,
@@ -96,81 +95,6 @@ def check_registration_open(event: Event, now: datetime) -> None:
         raise RegistrationClosed(_("Les inscriptions à cet événement sont closes."))
     if event.registration_opens_at and event.registration_opens_at > now:
         raise RegistrationClosed(_("Les inscriptions à cet événement ne sont pas encore ouvertes."))
-
-
-def _fits(
-    event: Event,
-    sessions: list[Session],
-    seats: int,
-    exclude: Registration | None = None,
-    event_taken: int | None = None,
-) -> bool:
-    """Whether ``seats`` more fit the event and each chosen session (counted
-    under the lock), not counting what ``exclude`` holds now.
-    ``event_taken``: the event's seats held, when the caller has counted them."""
-    return _shortfall(event, sessions, seats, exclude, event_taken) is None
-
-
-def _shortfall(
-    event: Event,
-    sessions: list[Session],
-    seats: int,
-    exclude: Registration | None = None,
-    event_taken: int | None = None,
-) -> tuple[Event | Session, int] | None:
-    """None when ``seats`` more fit the event and every chosen session (see
-    ``_fits``); else what to tell the person, with the seats it has left:
-    the event when it is full, else a full session, else whichever has the
-    fewest seats left (asking for that many fits everywhere)."""
-    own = exclude.seats if exclude is not None and exclude.status in SEAT_HOLDING_STATUSES else 0
-    short: list[tuple[Event | Session, int]] = []
-    if event.capacity is not None:
-        if event_taken is None:
-            event_taken = seats_taken_by_event([event.id]).get(event.id, 0)
-        room = event.capacity - (event_taken - own)
-        if seats > room:
-            short.append((event, max(room, 0)))
-    limited = [session for session in sessions if session.capacity is not None]
-    if limited:
-        taken_by_session = seats_taken_by_session(event.id)
-        own_sessions = {s.id for s in exclude.sessions} if own else set()
-        for session in limited:
-            taken = taken_by_session.get(session.id, 0) - (own if session.id in own_sessions else 0)
-            if seats > session.capacity - taken:
-                short.append((session, max(session.capacity - taken, 0)))
-    if not short:
-        return None
-    for full, room in short:
-        if room == 0 and isinstance(full, Event):
-            return full, room
-    return min(short, key=lambda item: item[1])
-
-
-def _full_message(shortfall: tuple[Event | Session, int]) -> str:
-    """Why a sign-up without a waiting list is refused, naming what is full
-    (a group that does not fit where a smaller one would is told so)."""
-    full, room = shortfall
-    if isinstance(full, Session):
-        if room > 0:
-            return ngettext(
-                "L'atelier « %(title)s » n'a plus qu'une place : réduisez le nombre de places "
-                "ou choisissez un autre atelier.",
-                "L'atelier « %(title)s » n'a plus que %(num)d places : réduisez le nombre de places "
-                "ou choisissez un autre atelier.",
-                room,
-                title=full.title,
-            )
-        return _(
-            "Complet : l'atelier « %(title)s » n'a plus de place. Choisissez un autre atelier.",
-            title=full.title,
-        )
-    if room > 0:
-        return ngettext(
-            "Il ne reste qu'une place pour cet événement : réduisez le nombre de places.",
-            "Il ne reste que %(num)d places pour cet événement : réduisez le nombre de places.",
-            room,
-        )
-    return _("Complet : il ne reste plus de place pour cet événement.")
 
 
 def _next_waitlist_position(event_id: int) -> int:
@@ -247,8 +171,8 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
         sessions=sessions,
         answers=[RegistrationAnswer(question_id=qid, value=value) for qid, value in answers.items()],
     )
-    shortfall = _shortfall(event, sessions, request.seats, event_taken=taken)
-    if shortfall is None:
+    short = shortfall(event, sessions, request.seats, event_taken=taken)
+    if short is None:
         _hold_seats(registration, event, now)
         kind = (
             EmailKind.PENDING_CONFIRMATION
@@ -260,7 +184,7 @@ def sign_up(event_id: int, request: SignUpRequest, now: datetime | None = None) 
         registration.waitlist_position = _next_waitlist_position(event.id)
         kind = EmailKind.WAITLISTED
     else:
-        raise EventFull(_full_message(shortfall))
+        raise EventFull(full_message(short))
     db.session.add(registration)
     db.session.flush()
     enqueue_email(kind, registration)
@@ -359,7 +283,7 @@ def change_registration(
     frees_seats = seats < registration.seats or not {s.id for s in sessions} >= {
         s.id for s in registration.sessions
     }
-    if registration.status in SEAT_HOLDING_STATUSES and not _fits(
+    if registration.status in SEAT_HOLDING_STATUSES and not fits(
         event, sessions, seats, exclude=registration
     ):
         raise EventFull(
@@ -410,7 +334,7 @@ def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
     ).all()
     promoted: list[int] = []
     for registration in waiting:
-        if _fits(event, registration.sessions, registration.seats):
+        if fits(event, registration.sessions, registration.seats):
             _hold_seats(registration, event, now)
             db.session.flush()
             enqueue_email(EmailKind.PROMOTED, registration)
@@ -437,7 +361,7 @@ def promote_registration(event_id: int, registration_id: int, now: datetime | No
         raise PromotionRefused(_("L'événement n'est pas publié : personne ne peut y obtenir de place."))
     if event.ends_at <= now:
         raise PromotionRefused(_("L'événement est terminé."))
-    if not _fits(event, registration.sessions, registration.seats):
+    if not fits(event, registration.sessions, registration.seats):
         raise EventFull(
             _(
                 "Pas assez de places libres pour %(seats)d place(s) : augmentez la capacité "

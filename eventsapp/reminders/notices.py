@@ -145,17 +145,16 @@ def describe_session_changes(event: Event, session: Session, old: dict[str, Any]
     return described
 
 
-def notify_session_changed(event: Event, session: Session, old: dict[str, Any]) -> int:
-    """One notice to each person concerned who chose ``session``, when its
-    time or room changed; the caller has raised the event's SEQUENCE (the
-    notices' key, and the calendars' signal to update). Returns how many
-    were written. Flushes, never commits."""
-    described = describe_session_changes(event, session, old)
-    if not described:
+def notify_session_changed(event: Event, session: Session, changes: list[dict[str, str]]) -> int:
+    """One notice to each person concerned who chose ``session``, saying
+    ``changes`` (``describe_session_changes``); the caller has raised the
+    event's SEQUENCE (the notices' key, and the calendars' signal to
+    update). Returns how many were written. Flushes, never commits."""
+    if not changes:
         return 0
     return _notify(
         event,
         EmailKind.EVENT_CHANGED,
-        {"changes": described, "sequence": event.sequence, "session_id": session.id},
+        {"changes": changes, "sequence": event.sequence, "session_id": session.id},
         session_id=session.id,
     )
