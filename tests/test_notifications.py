@@ -37,8 +37,10 @@ from eventsapp.notifications.models import OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import (
     DeliveryOutcome,
     EmailKind,
+    QueuedEmail,
     deliver_email,
     enqueue_email,
+    enqueue_emails,
     enqueue_task,
     forget_recipient,
 )
@@ -485,3 +487,34 @@ def test_a_paragraph_longer_than_smtp_allows_is_wrapped_and_reads_the_same(db_se
         subject="Message", recipients=["a@exemple.fr"], body="Bonjour Aïssata", sender=sender
     )
     assert b"Content-Transfer-Encoding: 8bit" in short.as_bytes()
+
+
+def test_many_emails_are_recorded_once_each_and_a_key_already_taken_is_skipped(db_session):
+    """``enqueue_emails`` (reminders, notices): one row per new key, with
+    its payload; a key recorded before is neither written again nor
+    returned; the chunks all land."""
+    first, second, third = (make_registration() for _ in range(3))
+    earlier = enqueue_emails(
+        EmailKind.REMINDER, [QueuedEmail(first.id, first.email, "email:reminder:t1", {"rule_id": 1})]
+    )
+    assert list(earlier) == ["email:reminder:t1"]
+    created = enqueue_emails(
+        EmailKind.REMINDER,
+        [
+            QueuedEmail(first.id, first.email, "email:reminder:t1", {"rule_id": 1}),
+            QueuedEmail(second.id, second.email, "email:reminder:t2", {"rule_id": 2}),
+            QueuedEmail(third.id, third.email, "email:reminder:t3", {"rule_id": 3}),
+        ],
+        chunk=2,
+    )
+    assert sorted(created) == ["email:reminder:t2", "email:reminder:t3"]
+    rows = db_session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key.like("email:reminder:t%"))
+    ).all()
+    assert sorted((row.idempotency_key, row.payload["rule_id"], row.recipient) for row in rows) == [
+        ("email:reminder:t1", 1, first.email),
+        ("email:reminder:t2", 2, second.email),
+        ("email:reminder:t3", 3, third.email),
+    ]
+    assert {row.id for row in rows} == {earlier["email:reminder:t1"], *created.values()}
+    assert all(row.status == OutboxStatus.PENDING and row.email_kind == EmailKind.REMINDER for row in rows)

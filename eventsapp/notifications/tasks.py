@@ -27,7 +27,7 @@ from flask import current_app
 
 from eventsapp.extensions import db
 from eventsapp.notifications.dispatch import SEND_EMAIL_BATCH_TASK, SEND_EMAIL_TASK, relay_stale_messages
-from eventsapp.notifications.locks import objects_kept_across_commits, preload_emails
+from eventsapp.notifications.locks import objects_kept_across_commits, one_database_connection, preload_emails
 from eventsapp.notifications.service import TRANSIENT_ERRORS, deliver_email
 from eventsapp.notifications.transport import BatchConnection, is_connection_failure
 
@@ -87,7 +87,7 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
     Returns the count of each outcome (and "requeued")."""
     ids = [int(message_id) for message_id in message_ids]
     counts: Counter[str] = Counter()
-    with BatchConnection() as connection, objects_kept_across_commits():
+    with BatchConnection() as connection, one_database_connection(), objects_kept_across_commits():
         preload_emails(ids)
         for index, message_id in enumerate(ids):
             try:

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from email import policy
 from email.charset import QP, Charset
 from email.mime.text import MIMEText
-from email.utils import parseaddr
+from email.utils import formatdate, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -32,10 +33,10 @@ from flask import Flask, current_app
 from flask_mail import BadHeaderError, Connection, Message
 
 from eventsapp.extensions import mail
+from eventsapp.notifications.mime import LONGEST_LINE as _LONGEST_LINE
+from eventsapp.notifications.mime import write_simple_message
 
 BACKENDS = ("smtp", "file", "memory")
-# RFC 5322: a line is at most 998 bytes (without its CRLF).
-_LONGEST_LINE = 998
 # The legacy generator, with SMTP's line endings (smtplib sends bytes as given).
 _SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n", max_line_length=_LONGEST_LINE)
 
@@ -46,10 +47,13 @@ class OutgoingMessage(Message):
     sets the modern SMTP policy on it: the generator then parses and folds
     every header of every part again, about 5 ms of an e-mail's 8 ms of CPU
     here (bench/reminders.py). The legacy generator with CRLF line endings
-    writes the same message from the same tree."""
+    writes the same message from the same tree; the common shape (text, or
+    text and HTML, nothing attached) is written without a tree at all
+    (``notifications.mime``)."""
 
     def as_bytes(self) -> bytes:
-        return self._message().as_bytes(policy=_SMTP_COMPAT32)
+        written = write_simple_message(self, formatdate(self.date, localtime=True))
+        return written if written is not None else self._message().as_bytes(policy=_SMTP_COMPAT32)
 
     def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
         """A text part, 8-bit as Flask-Mail writes it unless a line is longer
@@ -220,12 +224,14 @@ def message_id_domain() -> str:
     """The domain of outbox Message-IDs: the sender's (``MAIL_DEFAULT_SENDER``),
     else ``PUBLIC_URL``'s host."""
     config = current_app.config
-    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    return _message_id_domain(config.get("MAIL_DEFAULT_SENDER") or "", config.get("PUBLIC_URL") or "")
+
+
+@lru_cache(maxsize=16)
+def _message_id_domain(sender: str | tuple[str, str], public_url: str) -> str:
     address = sender[1] if isinstance(sender, tuple) else parseaddr(sender)[1]
     domain = address.rpartition("@")[2].strip()
-    if not domain:
-        domain = urlsplit(config.get("PUBLIC_URL") or "").hostname or "localhost"
-    return domain
+    return domain or urlsplit(public_url).hostname or "localhost"
 
 
 def outbox_message_id(outbox_id: int, key: str) -> str:
