@@ -44,7 +44,7 @@ from eventsapp.notifications.service import (
     enqueue_task,
     forget_recipient,
 )
-from eventsapp.notifications.tasks import relay_outbox, send_email
+from eventsapp.notifications.tasks import relay_outbox, send_email, send_email_batch
 from eventsapp.notifications.transport import OutgoingMessage
 from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.links import registration_page_url
@@ -518,3 +518,36 @@ def test_many_emails_are_recorded_once_each_and_a_key_already_taken_is_skipped(d
     ]
     assert {row.id for row in rows} == {earlier["email:reminder:t1"], *created.values()}
     assert all(row.status == OutboxStatus.PENDING and row.email_kind == EmailKind.REMINDER for row in rows)
+
+
+def test_a_batch_uses_one_database_connection_on_postgresql(committed):
+    """Committed e-mail by e-mail, a batch still checks out one pooled
+    connection on PostgreSQL (each checkout costs pool_pre_ping's round
+    trip); on SQLite, whose IMMEDIATE transactions begin on the engine, it
+    keeps the engine's. Either way the app's own session is back after."""
+    first = make_registration()
+    registrations = [first] + [RegistrationFactory(event=first.event) for _ in range(4)]
+    ids = [enqueue_email(EmailKind.WAITLISTED, registration) for registration in registrations]
+    db.session.commit()  # eager Celery sends them: send them again, as a redelivered batch would
+    db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.PENDING, sent_at=None, attempts=0))
+    db.session.commit()
+    session_before = db.session()
+    checkouts: list[object] = []
+
+    def count_checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    sa.event.listen(db.engine, "checkout", count_checkout)
+    try:
+        with mail.record_messages() as sent:
+            assert send_email_batch(ids) == {"sent": 5}
+    finally:
+        sa.event.remove(db.engine, "checkout", count_checkout)
+    assert len(sent) == 5
+    if db.engine.dialect.name == "postgresql":
+        assert len(checkouts) == 1
+    else:
+        assert len(checkouts) > 1
+    assert db.session() is session_before
+    db.session.expire_all()
+    assert [db.session.get(OutboxMessage, message_id).status for message_id in ids] == [OutboxStatus.SENT] * 5
