@@ -157,3 +157,23 @@ def test_other_shapes_are_left_to_the_generator(app: Flask, overrides: dict) -> 
             raw = message.as_bytes()
             assert max(len(line) for line in raw.split(b"\r\n")) <= 998
             assert _read(raw)["Message-ID"] == message.msgId
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "personne@exemple.fr",
+        "prenom.nom+ess@sous.exemple.fr",
+        "Camille Martin <camille@exemple.org>",
+        "Réseau des CRESS <contact@cress.fr>",
+        ("Aïssata Diallo", "aissata@exemple.fr"),
+        "contact@économie-sociale.fr",
+        '"Martin, Camille" <camille@exemple.org>',
+    ],
+)
+def test_addresses_are_encoded_as_flask_mail_encodes_them(address) -> None:
+    from flask_mail import sanitize_address
+
+    from eventsapp.notifications.mime import encode_address
+
+    assert encode_address(address) == sanitize_address(address, "utf-8")

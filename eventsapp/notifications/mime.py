@@ -28,10 +28,22 @@ LONGEST_LINE = 998
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
+# A bare ASCII address, which Flask-Mail's encoding leaves as it is.
+_BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def encode_address(address: str | tuple[str, str]) -> str:
+    """An address as Flask-Mail's ``sanitize_address`` writes it (a name in
+    RFC 2047, an international domain in IDNA), for headers and the SMTP
+    envelope: a bare ASCII address as it is, others parsed once (the sender
+    and the organisers' reply-to addresses repeat in a batch)."""
+    if isinstance(address, str) and _BARE_ADDRESS.fullmatch(address):
+        return address
+    return _encoded_address(address)
+
+
 @lru_cache(maxsize=1024)
 def _encoded_address(address: str | tuple[str, str]) -> str:
-    """An address as Flask-Mail writes it (a name in RFC 2047 if needed):
-    the sender and the organisers' reply-to addresses repeat in a batch."""
     return sanitize_address(address, "utf-8")
 
 
@@ -80,15 +92,15 @@ def write_simple_message(message: Message, date: str) -> bytes | None:
         lines.append(f"Subject: {_encoded_subject(subject)}")
         if max(map(len, lines[-1].split("\r\n"))) > LONGEST_LINE:
             return None
-    recipients = dict.fromkeys(sanitize_address(address, "utf-8") for address in message.recipients)
+    recipients = dict.fromkeys(encode_address(address) for address in message.recipients)
     lines += [
-        _plain_header("From", _encoded_address(message.sender)),
+        _plain_header("From", encode_address(message.sender)),
         _plain_header("To", ", ".join(recipients)),
         _plain_header("Date", date),
         _plain_header("Message-ID", message.msgId),
     ]
     if message.reply_to:
-        lines.append(_plain_header("Reply-To", _encoded_address(message.reply_to)))
+        lines.append(_plain_header("Reply-To", encode_address(message.reply_to)))
     lines += [_plain_header(name, value) for name, value in (message.extra_headers or {}).items()]
     if None in lines:
         return None

@@ -30,11 +30,11 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from flask_mail import BadHeaderError, Connection, Message
+from flask_mail import BadHeaderError, Connection, Message, email_dispatched
 
 from eventsapp.extensions import mail
 from eventsapp.notifications.mime import LONGEST_LINE as _LONGEST_LINE
-from eventsapp.notifications.mime import write_simple_message
+from eventsapp.notifications.mime import encode_address, write_simple_message
 
 BACKENDS = ("smtp", "file", "memory")
 # The legacy generator, with SMTP's line endings (smtplib sends bytes as given).
@@ -83,6 +83,32 @@ def init_mailer(app: Flask) -> None:
 
 class _SMTPConnection(Connection):
     """Flask-Mail's SMTP connection, with a timeout and the settings read now."""
+
+    def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
+        """Flask-Mail's ``send`` (the same checks, ``email_dispatched``,
+        ``MAIL_MAX_EMAILS``), the envelope's addresses encoded by
+        ``mime.encode_address``: Flask-Mail parsed and encoded the sender and
+        each recipient again for every message of a batch."""
+        if not message.send_to or not message.sender:
+            raise ValueError("an e-mail needs a sender and at least one recipient")
+        if message.has_bad_headers():
+            raise BadHeaderError
+        if message.date is None:
+            message.date = time.time()
+        if self.host is not None:
+            self.host.sendmail(
+                encode_address(envelope_from or message.sender),
+                [encode_address(address) for address in message.send_to],
+                message.as_bytes(),
+                message.mail_options,
+                message.rcpt_options,
+            )
+        email_dispatched.send(current_app._get_current_object(), message=message)
+        self.num_emails += 1
+        if self.num_emails == self.mail.max_emails and self.host is not None:
+            self.num_emails = 0
+            self.host.quit()
+            self.host = self.configure_host()
 
     def __enter__(self) -> _SMTPConnection:
         self.host = self.configure_host()
