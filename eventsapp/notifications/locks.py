@@ -153,13 +153,21 @@ def lock_preloaded_message(message_id: int) -> OutboxMessage | None:
         or row.event_updated_at != registration.event.updated_at
     ):
         return lock_message(message_id)
-    for name in ("status", "attempts", "recipient", "last_error", "dispatched_at", "sent_at"):
-        set_committed_value(message, name, getattr(row, name))
-    set_committed_value(registration, "status", row.registration_status)
-    set_committed_value(registration, "anonymised_at", row.anonymised_at)
-    set_committed_value(registration, "reminders_stopped_at", row.reminders_stopped_at)
-    set_committed_value(registration.event, "status", row.event_status)
+    _refresh(message, row, ("status", "attempts", "recipient", "last_error", "dispatched_at", "sent_at"))
+    _refresh(registration, row, ("anonymised_at", "reminders_stopped_at"))
+    _refresh(registration, row, ("status",), prefix="registration_")
+    _refresh(registration.event, row, ("status",), prefix="event_")
     return message
+
+
+def _refresh(instance: object, row: sa.Row, names: Sequence[str], prefix: str = "") -> None:
+    """Set what changed in ``row`` (its columns ``prefix + name``) on
+    ``instance`` as committed values; usually nothing did."""
+    state = instance.__dict__
+    for name in names:
+        value = getattr(row, prefix + name)
+        if name not in state or state[name] != value:
+            set_committed_value(instance, name, value)
 
 
 def write_row_state(message: OutboxMessage, **state: object) -> None:
