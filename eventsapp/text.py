@@ -1,4 +1,5 @@
-"""Text folded for searching: "Château-Gontier" and "chateau gontier" match.
+"""Text helpers: folded for searching ("Château-Gontier" and "chateau
+gontier" match), and on one line for e-mail headers.
 
 Databases compare accents and (SQLite, beyond ASCII) case literally, so the
 searchable columns keep a folded copy of the text and queries fold what the
@@ -26,3 +27,16 @@ def is_plain_digits(value: str) -> bool:
     """ASCII digits only: ``str.isdigit`` alone accepts "²" or "٣", which
     ``int`` then refuses (a 500 from a query string)."""
     return value.isascii() and value.isdigit()
+
+
+# Control characters, and what ``str.splitlines`` also breaks lines on.
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: every control character, line or paragraph
+    separator ("\\x0b", Word's line break, pasted into an e-mail subject)
+    becomes a space, and spaces do not pile up; non-breaking spaces stay.
+    A header written with such a character would split where
+    ``str.splitlines`` splits, and spill into the message."""
+    return re.sub(" {2,}", " ", LINE_BREAKING.sub(" ", text)).strip()

@@ -551,3 +551,95 @@ def test_a_batch_uses_one_database_connection_on_postgresql(committed):
     assert db.session() is session_before
     db.session.expire_all()
     assert [db.session.get(OutboxMessage, message_id).status for message_id in ids] == [OutboxStatus.SENT] * 5
+
+
+def test_a_batch_whose_database_connection_dies_sends_the_rest_on_a_new_one(committed):
+    """PostgreSQL restarted between two e-mails of a batch (its connection
+    is held for the whole batch, without a pre-ping per e-mail): the rest of
+    the batch is retried on a new connection; every e-mail leaves once."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a connection held for the batch is PostgreSQL's (SQLite checks one out per e-mail)")
+    import psycopg
+
+    from eventsapp.notifications import tasks
+
+    first = make_registration()
+    registrations = [first] + [RegistrationFactory(event=first.event) for _ in range(4)]
+    ids = [enqueue_email(EmailKind.WAITLISTED, registration) for registration in registrations]
+    addresses = sorted(registration.email for registration in registrations)
+    db.session.commit()  # eager Celery sends them: send them again, as a redelivered batch would
+    db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.PENDING, sent_at=None, attempts=0))
+    db.session.commit()
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    real_deliver = tasks.deliver_email
+    delivered: list[int] = []
+
+    def deliver_after_a_restart(message_id: int, *args: object, **kwargs: object) -> object:
+        delivered.append(message_id)
+        if len(delivered) == 3:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        return real_deliver(message_id, *args, **kwargs)
+
+    tasks.deliver_email = deliver_after_a_restart
+    try:
+        with mail.record_messages() as sent:
+            send_email_batch.delay(ids)  # eager: the retry runs at once
+    finally:
+        tasks.deliver_email = real_deliver
+    db.session.remove()
+    assert sorted(message.recipients[0] for message in sent) == addresses
+    assert [db.session.get(OutboxMessage, message_id).status for message_id in ids] == [OutboxStatus.SENT] * 5
+
+
+def test_an_address_smtp_cannot_carry_fails_alone_and_the_batch_goes_on(db_session, app, monkeypatch):
+    """An accented local part (stored before the form refused them) cannot
+    be written in SMTP's envelope: that e-mail is failed with the reason,
+    before any command reaches the server, and the rest of the batch is
+    sent."""
+    from aiosmtpd.controller import Controller
+
+    from eventsapp.notifications.transport import BatchConnection
+    from tests.test_mail_smtp import SMTPRecorder, free_port
+
+    recorder = SMTPRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port}
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    try:
+        first = make_registration(email="josé@exemple.fr")
+        second = RegistrationFactory(event=first.event)
+        ids = [enqueue_email(EmailKind.WAITLISTED, first), enqueue_email(EmailKind.WAITLISTED, second)]
+        with BatchConnection() as connection:
+            outcomes = [deliver_email(message_id, connection) for message_id in ids]
+    finally:
+        controller.stop()
+    assert outcomes == [DeliveryOutcome.FAILED, DeliveryOutcome.SENT]
+    failed = db_session.get(OutboxMessage, ids[0])
+    assert failed.status == OutboxStatus.FAILED
+    assert "cannot be written out" in failed.last_error
+    assert [envelope.rcpt_tos for envelope in recorder.envelopes] == [[second.email]]
+
+
+def test_an_email_given_up_stays_given_up_when_the_same_transaction_writes_more(committed, monkeypatch):
+    """``mark_failed`` writes the row with Core (no flush): on SQLite the
+    write must still count as one, or a later ``prepare_write`` in the same
+    request would start the transaction again and lose it."""
+    from eventsapp.locking import prepare_write
+    from eventsapp.notifications.service import mark_failed
+
+    monkeypatch.setattr(dispatch, "publish_emails", lambda ids: 0)  # keep the row pending
+    registration = make_registration()
+    message_id = enqueue_email(EmailKind.CONFIRMATION, registration)
+    db.session.commit()
+    mark_failed(message_id, "abandonné par l'organisateur")
+    prepare_write()  # the same request goes on, e.g. to change the event
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, message_id)
+    assert (row.status, row.last_error) == (OutboxStatus.FAILED, "abandonné par l'organisateur")

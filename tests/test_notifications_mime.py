@@ -139,10 +139,20 @@ def test_a_boundary_never_appears_in_a_part(app: Flask, monkeypatch: pytest.Monk
         {"body": "x" * 999},
         {"extra_headers": {"X-Note": "déjà"}},
         {"subject": "Rappel\r\nBcc: victime@exemple.fr"},
+        {"subject": "Rappel\x0bBcc: victime@exemple.fr"},
         {"charset": "iso-8859-1"},
         {"alts": {"html": HTML, "markdown": "*x*"}},
     ],
-    ids=["cc", "attachment", "line-too-long", "non-ascii-header", "newline-in-subject", "charset", "alts"],
+    ids=[
+        "cc",
+        "attachment",
+        "line-too-long",
+        "non-ascii-header",
+        "newline-in-subject",
+        "vertical-tab-in-subject",
+        "charset",
+        "alts",
+    ],
 )
 def test_other_shapes_are_left_to_the_generator(app: Flask, overrides: dict) -> None:
     with app.app_context():
@@ -177,3 +187,15 @@ def test_addresses_are_encoded_as_flask_mail_encodes_them(address) -> None:
     from eventsapp.notifications.mime import encode_address
 
     assert encode_address(address) == sanitize_address(address, "utf-8")
+
+
+def test_one_line_leaves_no_line_break_nor_control_character() -> None:
+    """Subjects go through ``text.one_line``: Word's line break (\\x0b),
+    form feed, file separators, paragraph separators and CR/LF would split
+    a header where ``str.splitlines`` splits (the generator does)."""
+    from eventsapp.text import one_line
+
+    pasted = "Rappel\x0b: venez\u2028nombreux \r\n Bcc: x@y.fr\x0c\x1c\x00fin"
+    assert one_line(pasted) == "Rappel : venez nombreux Bcc: x@y.fr fin"
+    assert len(one_line(pasted).splitlines()) == 1
+    assert one_line("Ciné-débat\u00a0: «\u202fDemain\u202f»") == "Ciné-débat\u00a0: «\u202fDemain\u202f»"

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from eventsapp.accounts.models import Role
 from eventsapp.accounts.permissions import ROLE_DESCRIPTIONS
 from eventsapp.accounts.service import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH
-from eventsapp.registrations.forms import NoControlCharacters
+from eventsapp.registrations.forms import NoControlCharacters, SendableAddress
 
 
 def _strip(value: Any) -> Any:
@@ -37,6 +37,7 @@ def _email_field(description: str | None = None) -> EmailField:
             DataRequired(_l("Indiquez une adresse e-mail.")),
             _length(MAX_EMAIL_LENGTH),
             NoControlCharacters(),
+            SendableAddress(),
             Email(_l("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.")),
         ],
         filters=[_strip],

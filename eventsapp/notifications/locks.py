@@ -12,18 +12,22 @@ commits (``objects_kept_across_commits``) on one connection
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventsapp.catalog.models import Event
 from eventsapp.extensions import db
+from eventsapp.locking import note_written
 from eventsapp.notifications.models import OutboxMessage
 from eventsapp.registrations.models import Registration
 
+logger = logging.getLogger(__name__)
 _table = OutboxMessage.__table__
 
 
@@ -182,7 +186,11 @@ def write_row_state(message: OutboxMessage, **state: object) -> None:
     for name, value in state.items():
         set_committed_value(message, name, value)
     values = {f"new_{name}": getattr(message, name) for name in _STATE_COLUMNS}
-    db.session.connection().execute(_WRITE_STATE, {"message_id": message.id, **values})
+    session = db.session()
+    session.connection().execute(_WRITE_STATE, {"message_id": message.id, **values})
+    # What a flush would have noted: on SQLite, a later prepare_write() in
+    # this transaction must not start it again and lose this write.
+    note_written(session)
 
 
 @contextmanager
@@ -195,7 +203,11 @@ def one_database_connection() -> Iterator[None]:
     connection (the test suite's way of joining a connection), and put back
     at the end. On SQLite (its IMMEDIATE transactions begin on the engine's
     connections) or on a session already bound to a connection (tests),
-    nothing changes."""
+    nothing changes.
+
+    Without a checkout per e-mail there is no pre-ping either: a connection
+    lost mid-batch (PostgreSQL restarted) raises ``is_connection_lost``
+    errors, and ``send_email_batch`` retries the rest on a new one."""
     current = db.session()
     if db.engine.dialect.name != "postgresql" or isinstance(current.bind, sa.Connection):
         yield
@@ -206,8 +218,20 @@ def one_database_connection() -> Iterator[None]:
         try:
             yield
         finally:
-            session.close()
+            # The app's session first: closing a session whose connection
+            # died can raise, and must not hide the error on its way out.
             db.session.registry.set(current)
+            try:
+                session.close()
+            except SQLAlchemyError:
+                logger.warning("Could not close a batch's database session", exc_info=True)
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """True for a database error that invalidated the connection (the
+    server restarted, the connection was cut): the work can go on on
+    another one."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
 from eventsapp.reminders.links import stop_reminders_url
 from eventsapp.templating import safe_url
+from eventsapp.text import one_line
 
 # E-mails that carry the event's .ics and the person's feed link.
 CALENDAR_KINDS = frozenset({EmailKind.CONFIRMATION, EmailKind.PROMOTED, EmailKind.EVENT_CHANGED})
@@ -155,10 +156,11 @@ def _template_gettext(autoescape: bool) -> dict[str, object]:
     # The catalogue's text is ours; Markup's % escapes the variables.
     as_text = Markup if autoescape else str
 
-    def gettext(string: str, **variables: object) -> str:
+    # Positional-only: a template may pass any variable name, even "num".
+    def gettext(string: str, /, **variables: object) -> str:
         return as_text(translations.gettext(string)) % variables
 
-    def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    def ngettext(singular: str, plural: str, num: int, /, **variables: object) -> str:
         variables.setdefault("num", num)
         return as_text(translations.ngettext(singular, plural, num)) % variables
 
@@ -168,7 +170,8 @@ def _template_gettext(autoescape: bool) -> dict[str, object]:
 def _render(name: str, context: dict) -> str:
     """The e-mail template ``name`` rendered with ``context`` and the
     translation functions for its autoescaping."""
-    return render_template(name, **context, **_template_gettext(current_app.select_jinja_autoescape(name)))
+    translation = _template_gettext(current_app.select_jinja_autoescape(name))
+    return render_template(name, **{**context, **translation})
 
 
 def _tidy_text(text: str) -> str:
@@ -215,7 +218,7 @@ def compose_email(
     if with_checkin_qr:
         context.update(checkin_email_context(registration))
     message = OutgoingMessage(
-        subject=context["subject"],
+        subject=one_line(context["subject"]),
         recipients=[recipient or registration.email],
         body=_tidy_text(_render(f"notifications/{kind.value}.txt", context)),
         html=_render(f"notifications/{kind.value}.html", context),

@@ -23,6 +23,8 @@ from functools import lru_cache
 
 from flask_mail import Message, sanitize_address, sanitize_subject
 
+from eventsapp.text import LINE_BREAKING
+
 # RFC 5322: a line is at most 998 bytes (without its CRLF).
 LONGEST_LINE = 998
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -68,7 +70,7 @@ def _plain_header(name: str, value: str) -> str | None:
     """``name: value`` when it can go out as it is (ASCII, one line, not too
     long), else None."""
     line = f"{name}: {value}"
-    if not line.isascii() or "\r" in value or "\n" in value or len(line) > LONGEST_LINE:
+    if not line.isascii() or not line.isprintable() or len(line) > LONGEST_LINE:
         return None
     return line
 
@@ -87,7 +89,7 @@ def write_simple_message(message: Message, date: str) -> bytes | None:
     lines: list[str | None] = []
     subject = message.subject or ""
     if subject:
-        if "\r" in subject or "\n" in subject:
+        if LINE_BREAKING.search(subject):  # left to the generator
             return None
         lines.append(f"Subject: {_encoded_subject(subject)}")
         if max(map(len, lines[-1].split("\r\n"))) > LONGEST_LINE:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
-from eventsapp.locking import note_written
+from eventsapp.locking import note_written, prepare_write
 from eventsapp.notifications.dispatch import note_outbox_message
 from eventsapp.notifications.locks import lock_message, lock_preloaded_message, write_row_state
 from eventsapp.notifications.mailer import compose_email
@@ -243,7 +243,7 @@ def deliver_email(
     message_id: int, connection: BatchConnection | None = None, *, preloaded: bool = False
 ) -> DeliveryOutcome:
     """Send the outbox e-mail ``message_id`` now unless it was already sent
-    or given up, and record the outcome. Flushes, never commits.
+    or given up, and record the outcome. Writes, never commits.
 
     ``connection``: an open ``transport.BatchConnection`` shared by a batch
     (else one is opened for this message). The e-mail carries the row's
@@ -276,7 +276,8 @@ def deliver_email(
     if obsolete is not None:
         write_row_state(message, status=OutboxStatus.CANCELLED, last_error=f"not sent: {obsolete}")
         return DeliveryOutcome.ALREADY_DONE
-    dispatched_at = message.dispatched_at or now_utc()
+    # Handed to SMTP now, unless a worker took it before (and was stopped).
+    dispatched_at = now_utc() if message.status == OutboxStatus.PENDING else message.dispatched_at
     try:
         # The row is written once, at the end: nothing to flush while composing reads.
         with db.session.no_autoflush:
@@ -293,6 +294,13 @@ def deliver_email(
     attempts = message.attempts + 1
     try:
         send_message(email, connection)
+    except UnicodeError as error:
+        # An address or text that cannot be written out (an accented local
+        # part without SMTPUTF8, a lone surrogate): no retry will change it,
+        # and the batch goes on without it.
+        _fail(message, f"cannot be written out: {type(error).__name__}: {error}", attempts=attempts)
+        logger.warning("E-mail %s cannot be written out: %s", message.id, error)
+        return DeliveryOutcome.FAILED
     except TRANSIENT_ERRORS as error:
         reason = describe_error(error)
         if is_permanent_refusal(error):
@@ -342,8 +350,10 @@ def _fail(message: OutboxMessage, reason: str, *, attempts: int | None = None) -
 
 def mark_failed(message_id: int, reason: str) -> None:
     """Give up an e-mail that is not sent yet (an organiser's or admin's
-    decision), keeping ``reason``. Flushes, never commits."""
-    message = db.session.get(OutboxMessage, message_id)
+    decision), keeping ``reason``. Waits for a worker sending it (the row's
+    lock), then reads it again. Writes, never commits."""
+    prepare_write()
+    message = db.session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
     if message is not None and message.status != OutboxStatus.SENT:
         _fail(message, reason)
 

@@ -24,10 +24,16 @@ from collections.abc import Sequence
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from eventsapp.extensions import db
 from eventsapp.notifications.dispatch import SEND_EMAIL_BATCH_TASK, SEND_EMAIL_TASK, relay_stale_messages
-from eventsapp.notifications.locks import objects_kept_across_commits, one_database_connection, preload_emails
+from eventsapp.notifications.locks import (
+    is_connection_lost,
+    objects_kept_across_commits,
+    one_database_connection,
+    preload_emails,
+)
 from eventsapp.notifications.service import TRANSIENT_ERRORS, deliver_email
 from eventsapp.notifications.transport import BatchConnection, is_connection_failure
 
@@ -83,6 +89,8 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
       refused) stops the batch: the messages not yet done are retried
       together later, as one batch (one connection again).
     - Near the soft time limit, what is left is handed to a new batch.
+    - The database connection lost (PostgreSQL restarted): the messages not
+      yet done are retried together later, on a new connection.
 
     Returns the count of each outcome (and "requeued")."""
     ids = [int(message_id) for message_id in message_ids]
@@ -92,6 +100,9 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
         for index, message_id in enumerate(ids):
             try:
                 outcome = deliver_email(message_id, connection, preloaded=True)
+            except SQLAlchemyError as error:
+                _retry_if_connection_lost(self, error, ids[index:])
+                raise
             except TRANSIENT_ERRORS as error:
                 db.session.commit()  # keep the attempt and its error, release the row
                 if is_connection_failure(error):
@@ -113,9 +124,28 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
                 send_email_batch.apply_async(args=[rest])
                 counts["handed-over"] += len(rest)
                 break
-            db.session.commit()
+            try:
+                db.session.commit()
+            except SQLAlchemyError as error:
+                _retry_if_connection_lost(self, error, ids[index:])
+                raise
             counts[outcome.value] += 1
     return dict(counts)
+
+
+def _retry_if_connection_lost(task: Task, error: SQLAlchemyError, rest: list[int]) -> None:
+    """A batch whose database connection was lost retries the messages not
+    yet done (``rest``, the one in hand included: its outcome was not
+    committed; sent again, it keeps its Message-ID) on a new connection;
+    any other database error fails the task, and the relay hands the rows
+    over again later."""
+    if not is_connection_lost(error):
+        return
+    db.session.rollback()
+    logger.warning("Database connection lost (%s): %s e-mail(s) wait", error, len(rest))
+    raise task.retry(
+        args=[rest], exc=error, countdown=retry_delay(task.request.retries), max_retries=retry_limit(task)
+    ) from error
 
 
 @shared_task(name="notifications.relay_outbox")

@@ -95,20 +95,25 @@ class _SMTPConnection(Connection):
             raise BadHeaderError
         if message.date is None:
             message.date = time.time()
+        # Everything is written out before the first command: an address
+        # SMTP cannot carry (an accented local part) raises UnicodeEncodeError
+        # here, not after MAIL FROM, which would leave the session in the
+        # middle of a transaction for the next message.
+        sender = encode_address(envelope_from or message.sender)
+        recipients = [encode_address(address) for address in message.send_to]
+        for address in (sender, *recipients):
+            address.encode("ascii")
+        content = message.as_bytes()
         if self.host is not None:
-            self.host.sendmail(
-                encode_address(envelope_from or message.sender),
-                [encode_address(address) for address in message.send_to],
-                message.as_bytes(),
-                message.mail_options,
-                message.rcpt_options,
-            )
+            if self.mail.max_emails and self.num_emails >= self.mail.max_emails:
+                # Flask-Mail's MAIL_MAX_EMAILS, before a message rather than
+                # after one the server has accepted.
+                self.num_emails = 0
+                self.host.quit()
+                self.host = self.configure_host()
+            self.host.sendmail(sender, recipients, content, message.mail_options, message.rcpt_options)
         email_dispatched.send(current_app._get_current_object(), message=message)
         self.num_emails += 1
-        if self.num_emails == self.mail.max_emails and self.host is not None:
-            self.num_emails = 0
-            self.host.quit()
-            self.host = self.configure_host()
 
     def __enter__(self) -> _SMTPConnection:
         self.host = self.configure_host()
@@ -236,7 +241,9 @@ class BatchConnection:
         try:
             self._connection.send(message)
         except BaseException as error:
-            if is_connection_failure(error) or not isinstance(error, Exception):
+            # smtplib resets the session after a refusal it reads (RSET);
+            # after anything else its state is unknown: a new session.
+            if is_connection_failure(error) or not isinstance(error, smtplib.SMTPException):
                 self.close()
             raise
 

@@ -73,6 +73,23 @@ class NoControlCharacters:
                 raise StopValidation(_("Ce champ contient des caractères non autorisés."))
 
 
+class SendableAddress:
+    """Refuse an address our e-mails cannot reach: accents or other
+    non-ASCII letters before the "@" need SMTPUTF8, which the mail servers
+    on the way may not offer (an accented domain is fine: it is written in
+    IDNA)."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        local_part = (field.data or "").rpartition("@")[0]
+        if not local_part.isascii():
+            raise StopValidation(
+                _(
+                    "Cette adresse contient des accents ou des caractères spéciaux avant le « @ » : "
+                    "nos e-mails ne pourraient pas l'atteindre. Indiquez une autre adresse."
+                )
+            )
+
+
 class AtLeastOne:
     """At least one box ticked (without marking every box ``required``, as
     ``DataRequired`` would)."""
@@ -165,6 +182,7 @@ class SignUpForm(FlaskForm):
             DataRequired(_l("Indiquez votre adresse e-mail.")),
             _length(MAX_EMAIL_LENGTH),
             NoControlCharacters(),
+            SendableAddress(),
             Email(_l("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.")),
         ],
         filters=[_strip],
