@@ -556,9 +556,9 @@ def test_a_batch_uses_one_database_connection_on_postgresql(committed):
 def test_a_batch_whose_database_connection_dies_sends_the_rest_on_a_new_one(committed):
     """PostgreSQL restarted between two e-mails of a batch (its connection
     is held for the whole batch, without a pre-ping per e-mail): the rest of
-    the batch is retried on a new connection; every e-mail leaves once."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a connection held for the batch is PostgreSQL's (SQLite checks one out per e-mail)")
+    the batch is retried on a new connection; every e-mail leaves once. (On
+    SQLite, whose batch takes a pooled connection per e-mail, the pool is
+    emptied instead: the batch goes on.)"""
     import psycopg
 
     from eventsapp.notifications import tasks
@@ -576,7 +576,9 @@ def test_a_batch_whose_database_connection_dies_sends_the_rest_on_a_new_one(comm
 
     def deliver_after_a_restart(message_id: int, *args: object, **kwargs: object) -> object:
         delivered.append(message_id)
-        if len(delivered) == 3:
+        if len(delivered) == 3 and db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+        elif len(delivered) == 3:
             with psycopg.connect(url, autocommit=True) as admin:
                 admin.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
