@@ -134,6 +134,12 @@ def test_invitation_form_errors_are_french_and_beside_their_field(app, club):
     assert "Indiquez le prénom et le nom." in field_error(html, "full_name")
     assert "Choisissez parmi les rôles proposés." in field_error(html, "role")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    accented = client_for(app, owner.user).post(
+        "/admin/members/invite", data={"email": "rené@exemple.org", "full_name": "René", "role": "editor"}
+    )
+    assert accented.status_code == 422
+    assert "avant le « @ »" in field_error(text(accented), "email")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
 def test_owner_changes_a_role_but_never_leaves_the_organisation_without_owner(app, club):

@@ -601,7 +601,7 @@ def test_an_address_smtp_cannot_carry_fails_alone_and_the_batch_goes_on(db_sessi
     """An accented local part (stored before the form refused them) cannot
     be written in SMTP's envelope: that e-mail is failed with the reason,
     before any command reaches the server, and the rest of the batch is
-    sent."""
+    sent on the same session."""
     from aiosmtpd.controller import Controller
 
     from eventsapp.notifications.transport import BatchConnection
@@ -619,6 +619,7 @@ def test_an_address_smtp_cannot_carry_fails_alone_and_the_batch_goes_on(db_sessi
         ids = [enqueue_email(EmailKind.WAITLISTED, first), enqueue_email(EmailKind.WAITLISTED, second)]
         with BatchConnection() as connection:
             outcomes = [deliver_email(message_id, connection) for message_id in ids]
+            assert connection.opened == 1  # checked before the session: it was not disturbed
     finally:
         controller.stop()
     assert outcomes == [DeliveryOutcome.FAILED, DeliveryOutcome.SENT]
@@ -645,3 +646,46 @@ def test_an_email_given_up_stays_given_up_when_the_same_transaction_writes_more(
     db.session.expire_all()
     row = db.session.get(OutboxMessage, message_id)
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "abandonné par l'organisateur")
+
+
+def test_a_sender_smtp_cannot_carry_is_a_setting_to_fix_not_a_failed_email(db_session, app, monkeypatch):
+    """``MAIL_DEFAULT_SENDER`` with an accented local part: the e-mail is
+    not given up (it leaves once the setting is fixed); the error says why."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_mail_smtp import SMTPRecorder, free_port
+
+    recorder = SMTPRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": controller.port,
+        "MAIL_DEFAULT_SENDER": "équipe@exemple.fr",
+    }
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    try:
+        message_id = enqueue_email(EmailKind.WAITLISTED, make_registration())
+        db_session.commit()
+        with pytest.raises(UnicodeError):
+            deliver_email(message_id)
+        db_session.rollback()
+        assert db_session.get(OutboxMessage, message_id).status == OutboxStatus.PENDING
+        monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "equipe@exemple.fr")
+        assert deliver_email(message_id) == DeliveryOutcome.SENT
+    finally:
+        controller.stop()
+    assert len(recorder.envelopes) == 1
+
+
+def test_an_organiser_contact_smtp_cannot_carry_is_left_out_of_reply_to(db_session):
+    """An event contact stored with an accented local part (before the event
+    form refused them): its e-mails still leave, without Reply-To."""
+    registration = make_registration()
+    registration.event.contact_email = "rené@asso.fr"
+    message = compose_email(EmailKind.CONFIRMATION, registration)
+    assert message.reply_to is None
+    assert "rené@asso.fr" in message.body
+    assert deliver_email(enqueue_email(EmailKind.WAITLISTED, registration)) == DeliveryOutcome.SENT

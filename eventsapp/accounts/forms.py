@@ -12,7 +12,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from eventsapp.accounts.models import Role
@@ -37,7 +46,6 @@ def _email_field(description: str | None = None) -> EmailField:
             DataRequired(_l("Indiquez une adresse e-mail.")),
             _length(MAX_EMAIL_LENGTH),
             NoControlCharacters(),
-            SendableAddress(),
             Email(_l("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr.")),
         ],
         filters=[_strip],
@@ -107,6 +115,12 @@ def _role_choices() -> list[tuple[str, str]]:
 
 class InviteForm(AccountForm):
     email = _email_field(_l("L'invitation, avec un lien pour choisir un mot de passe, y sera envoyée."))
+
+    def validate_email(self, field: Field) -> None:
+        # Only where we send to the address: logging in or finding someone
+        # must still work with one stored before.
+        SendableAddress()(self, field)
+
     full_name = StringField(
         _l("Prénom et nom"),
         validators=[

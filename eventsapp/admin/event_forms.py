@@ -47,7 +47,7 @@ from eventsapp.admin.form_fields import (
     timezone_choices,
 )
 from eventsapp.catalog.vocabulary import Audience, EventKind
-from eventsapp.registrations.forms import CheckboxesField, NoControlCharacters
+from eventsapp.registrations.forms import CheckboxesField, NoControlCharacters, SendableAddress
 from eventsapp.territories.departments import normalise_department_code
 from eventsapp.text import is_plain_digits
 
@@ -268,6 +268,8 @@ class EventForm(AdminForm):
     def validate_contact_email(self, field: Field) -> None:
         if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", field.data):
             raise StopValidation(_("Indiquez une adresse e-mail valide, par exemple nom@exemple.fr."))
+        # Replies to the registrants' e-mails go to it (Reply-To).
+        SendableAddress()(self, field)
 
     def validate_online_url(self, field: Field) -> None:
         if field.data and not field.data.startswith(("https://", "http://")):

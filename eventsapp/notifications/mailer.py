@@ -20,7 +20,7 @@ from eventsapp.checkin.attachments import attach_checkin_qr, checkin_email_conte
 from eventsapp.formatting import format_moment, format_span
 from eventsapp.links import absolute_url
 from eventsapp.notifications.models import EmailKind
-from eventsapp.notifications.transport import OutgoingMessage
+from eventsapp.notifications.transport import OutgoingMessage, is_sendable_address
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
 from eventsapp.reminders.links import stop_reminders_url
@@ -174,6 +174,16 @@ def _render(name: str, context: dict) -> str:
     return render_template(name, **{**context, **translation})
 
 
+def _reply_to(address: str | None) -> str | None:
+    """The organiser's contact address as the e-mail's Reply-To, unless it
+    cannot be written in a header (stored before the event form refused
+    accented local parts): the e-mail still goes out, its text names the
+    contact."""
+    if not address or not is_sendable_address(address):
+        return None
+    return address
+
+
 def _tidy_text(text: str) -> str:
     """Plain text without trailing spaces or runs of blank lines."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
@@ -223,7 +233,7 @@ def compose_email(
         body=_tidy_text(_render(f"notifications/{kind.value}.txt", context)),
         html=_render(f"notifications/{kind.value}.html", context),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        reply_to=context["organiser"]["email"] or None,
+        reply_to=_reply_to(context["organiser"]["email"]),
         extra_headers={
             # RFC 3834: no out-of-office replies to a robot.
             "Auto-Submitted": "auto-generated",

@@ -28,12 +28,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
-from eventsapp.locking import note_written, prepare_write
+from eventsapp.locking import note_written
 from eventsapp.notifications.dispatch import note_outbox_message
 from eventsapp.notifications.locks import lock_message, lock_preloaded_message, write_row_state
 from eventsapp.notifications.mailer import compose_email
 from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage, OutboxStatus
-from eventsapp.notifications.transport import BatchConnection, outbox_message_id, send_message
+from eventsapp.notifications.transport import (
+    BatchConnection,
+    UnsendableMessage,
+    outbox_message_id,
+    send_message,
+)
 from eventsapp.registrations.models import Registration
 
 __all__ = [
@@ -294,11 +299,9 @@ def deliver_email(
     attempts = message.attempts + 1
     try:
         send_message(email, connection)
-    except UnicodeError as error:
-        # An address or text that cannot be written out (an accented local
-        # part without SMTPUTF8, a lone surrogate): no retry will change it,
-        # and the batch goes on without it.
-        _fail(message, f"cannot be written out: {type(error).__name__}: {error}", attempts=attempts)
+    except UnsendableMessage as error:
+        # No retry will change it, and the batch goes on without it.
+        _fail(message, f"cannot be written out: {error}", attempts=attempts)
         logger.warning("E-mail %s cannot be written out: %s", message.id, error)
         return DeliveryOutcome.FAILED
     except TRANSIENT_ERRORS as error:
@@ -350,9 +353,10 @@ def _fail(message: OutboxMessage, reason: str, *, attempts: int | None = None) -
 
 def mark_failed(message_id: int, reason: str) -> None:
     """Give up an e-mail that is not sent yet (an organiser's or admin's
-    decision), keeping ``reason``. Waits for a worker sending it (the row's
-    lock), then reads it again. Writes, never commits."""
-    prepare_write()
+    decision), keeping ``reason``. On PostgreSQL it waits for a worker
+    sending it (the row's lock), then reads it again; on SQLite the caller's
+    transaction began with ``prepare_write`` (a rollback here would drop the
+    caller's own changes). Writes, never commits."""
     message = db.session.get(OutboxMessage, message_id, with_for_update=True, populate_existing=True)
     if message is not None and message.status != OutboxStatus.SENT:
         _fail(message, reason)

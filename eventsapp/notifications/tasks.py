@@ -135,11 +135,13 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
 
 def _retry_if_connection_lost(task: Task, error: SQLAlchemyError, rest: list[int]) -> None:
     """A batch whose database connection was lost retries the messages not
-    yet done (``rest``, the one in hand included: its outcome was not
-    committed; sent again, it keeps its Message-ID) on a new connection;
-    any other database error fails the task, and the relay hands the rows
-    over again later."""
-    if not is_connection_lost(error):
+    yet done (``rest``) on a new connection, once: a server restarted is
+    gone by then. The one in hand is among them: if the server had already
+    accepted it, it goes again, with its Message-ID (receiving systems drop
+    the copy), as it would from the relay. A loss that comes back (or any
+    other database error) fails the task, and the relay hands the rows over
+    again later, as before connections were held for a batch."""
+    if not is_connection_lost(error) or task.request.retries:
         return
     db.session.rollback()
     logger.warning("Database connection lost (%s): %s e-mail(s) wait", error, len(rest))

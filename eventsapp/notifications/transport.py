@@ -95,10 +95,9 @@ class _SMTPConnection(Connection):
             raise BadHeaderError
         if message.date is None:
             message.date = time.time()
-        # Everything is written out before the first command: an address
-        # SMTP cannot carry (an accented local part) raises UnicodeEncodeError
-        # here, not after MAIL FROM, which would leave the session in the
-        # middle of a transaction for the next message.
+        # Everything is written out before the first command (the sender,
+        # from the settings, included): an error after MAIL FROM would leave
+        # the session in the middle of a transaction for the next message.
         sender = encode_address(envelope_from or message.sender)
         recipients = [encode_address(address) for address in message.send_to]
         for address in (sender, *recipients):
@@ -183,9 +182,39 @@ def open_connection() -> Iterator[Connection]:
         yield connection
 
 
+class UnsendableMessage(ValueError):
+    """The message's own addresses or texts cannot be written out (an
+    accented local part, which SMTP needs SMTPUTF8 for; a lone surrogate in
+    a text): no retry will change it."""
+
+
+def is_sendable_address(address: str) -> bool:
+    """Whether ``address`` can be written in an SMTP envelope or header: its
+    local part is ASCII (an accented domain is written in IDNA)."""
+    return address.rpartition("@")[0].isascii()
+
+
+def check_sendable(message: Message) -> None:
+    """Raise ``UnsendableMessage`` when this message's recipients, reply-to
+    address, subject or texts cannot be written out: checked before any
+    connection is used, so a bad message neither stops a batch nor leaves an
+    SMTP session in the middle of a transaction. (The sender and the
+    server's settings are configuration, not the message: their errors
+    stay errors, retried once fixed.)"""
+    try:
+        for address in (*message.send_to, *([message.reply_to] if message.reply_to else [])):
+            encode_address(address).encode("ascii")
+        for text in (message.subject, message.body, *message.alts.values()):
+            (text or "").encode("utf-8")
+    except UnicodeError as error:
+        raise UnsendableMessage(f"{type(error).__name__}: {error}") from error
+
+
 def send_message(message: Message, connection: Connection | BatchConnection | None = None) -> None:
     """Send ``message`` through ``connection``, or a new one of the configured
-    backend. SMTP errors (``smtplib.SMTPException``, ``OSError``) propagate."""
+    backend. ``UnsendableMessage`` first (``check_sendable``); then SMTP
+    errors (``smtplib.SMTPException``, ``OSError``) propagate."""
+    check_sendable(message)
     if connection is not None:
         connection.send(message)
         return
