@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, url_for
 from flask.typing import ResponseReturnValue
 
 from eventsapp.caching import cached_public_page
-from eventsapp.reports import queries
+from eventsapp.reports import campaigns
 from eventsapp.reports.public import THRESHOLD, public_figures
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,7 +27,7 @@ def _headers(response: Response) -> Response:
 @cached_public_page()
 def campaign_stats(slug: str) -> ResponseReturnValue:
     """A campaign's public figures (shape: ``openapi.json``, README)."""
-    campaign = queries.campaign_by_slug(slug)
+    campaign = campaigns.campaign_by_slug(slug)
     if campaign is None:
         return {"error": "not_found", "message": "Campagne inconnue."}, 404
     return public_figures(campaign, current_app.config.get("TIMEZONE", "Europe/Paris"))

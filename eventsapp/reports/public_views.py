@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from eventsapp.caching import cached_public_page
 from eventsapp.errors import NotFound
-from eventsapp.reports import helpers, queries
+from eventsapp.reports import campaigns, helpers
 from eventsapp.reports.public import public_figures
 
 blueprint = Blueprint("reports_public", __name__)
@@ -20,7 +20,7 @@ PUBLIC_CACHE_CONTROL = "public, max-age=300"
 @cached_public_page()
 def campaign_figures(slug: str) -> str:
     """A campaign's figures for everyone: aggregates, small counts hidden."""
-    campaign = queries.campaign_by_slug(slug)
+    campaign = campaigns.campaign_by_slug(slug)
     if campaign is None:
         raise NotFound(slug)
     figures = public_figures(campaign, current_app.config.get("TIMEZONE", "Europe/Paris"))

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from eventsapp.catalog.models import Campaign, Event, Session
+from eventsapp.catalog.models import Event
 from eventsapp.catalog.vocabulary import EventKind, EventStatus
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.extensions import db
@@ -38,7 +38,6 @@ from eventsapp.registrations.models import (
     ParticipantCategory,
     Registration,
     RegistrationStatus,
-    registration_sessions,
 )
 from eventsapp.reports.figures import SeatCounts
 from eventsapp.reports.scope import ReportScope
@@ -82,24 +81,7 @@ def _seat_sum(condition: sa.ColumnElement[bool] | None = None, value: sa.ColumnE
     return sa.func.coalesce(total, 0)
 
 
-def _present_by_registration(event_ids: sa.Select, session_level: bool = False) -> sa.Subquery:
-    """People present per registration (the largest count of its check-ins),
-    per (registration, session) when ``session_level``."""
-    if session_level:
-        return (
-            sa.select(CheckIn.registration_id, CheckIn.session_id, CheckIn.seats.label("present"))
-            .where(CheckIn.event_id.in_(event_ids), CheckIn.session_id.is_not(None))
-            .subquery("present")
-        )
-    return (
-        sa.select(CheckIn.registration_id, sa.func.max(CheckIn.seats).label("present"))
-        .where(CheckIn.event_id.in_(event_ids))
-        .group_by(CheckIn.registration_id)
-        .subquery("present")
-    )
-
-
-def _count_columns(present: sa.ColumnElement, used: sa.ColumnElement | None = None) -> list[sa.ColumnElement]:
+def count_columns(present: sa.ColumnElement, used: sa.ColumnElement | None = None) -> list[sa.ColumnElement]:
     """The sums of ``SeatCounts``; ``used`` is a column that is NULL for
     registrations of events where check-in was not used."""
     status, seats = Registration.status, Registration.seats
@@ -129,7 +111,7 @@ def _count_columns(present: sa.ColumnElement, used: sa.ColumnElement | None = No
 COUNT_NAMES = tuple(field.name for field in fields(SeatCounts))
 
 
-def _counts(row: sa.Row) -> SeatCounts:
+def seat_counts(row: sa.Row) -> SeatCounts:
     return SeatCounts(
         registered=int(row.registered),
         confirmed=int(row.confirmed),
@@ -246,7 +228,7 @@ def registration_totals(scope: ReportScope) -> RegistrationTotals:
         .subquery("used")
     )
     cancelled = Event.status == EventStatus.CANCELLED
-    counts = {column.name: column for column in _count_columns(present, used.c.event_id)}
+    counts = {column.name: column for column in count_columns(present, used.c.event_id)}
 
     def joined(*columns: sa.ColumnElement) -> sa.Select:
         """The scope's registrations with their event and check-ins."""
@@ -290,7 +272,7 @@ def registration_totals(scope: ReportScope) -> RegistrationTotals:
             Registration.event_id, Registration.category, cancelled.label("event_cancelled")
         ).group_by(Registration.event_id, Registration.category, cancelled)
         for row in db.session.execute(statement):
-            row_counts = _counts(row)
+            row_counts = seat_counts(row)
             by_event[row.event_id] = by_event.get(row.event_id, SeatCounts()) + row_counts
             if not row.event_cancelled:
                 by_category[row.category] = by_category.get(row.category, SeatCounts()) + row_counts
@@ -384,106 +366,3 @@ def signups_by_quarter_hour(scope: ReportScope) -> list[tuple[int, int]]:
         )
         for row in db.session.execute(statement)
     ]
-
-
-@dataclass(frozen=True)
-class SessionCounts:
-    session_id: int
-    title: str
-    starts_at: datetime
-    capacity: int | None
-    counts: SeatCounts
-    walk_ins: int
-    checkin_used: bool
-
-
-def session_counts(event_id: int) -> list[SessionCounts]:
-    """Per session of an event: the seats of the registrations that chose
-    it, their check-ins at that session, its walk-ins. Three statements."""
-    event_ids = sa.select(sa.literal(event_id))
-    present = _present_by_registration(event_ids, session_level=True)
-    link = registration_sessions
-    counts = db.session.execute(
-        sa.select(link.c.session_id, *_count_columns(present.c.present))
-        .select_from(link)
-        .join(Registration, Registration.id == link.c.registration_id)
-        .outerjoin(
-            present,
-            sa.and_(
-                present.c.registration_id == link.c.registration_id, present.c.session_id == link.c.session_id
-            ),
-        )
-        .where(Registration.event_id == event_id)
-        .group_by(link.c.session_id)
-    )
-    by_session = {row.session_id: _counts(row) for row in counts}
-    per_category = (
-        sa.select(WalkIn.session_id, WalkIn.category, sa.func.sum(WalkIn.count).label("net"))
-        .where(WalkIn.event_id == event_id, WalkIn.session_id.is_not(None))
-        .group_by(WalkIn.session_id, WalkIn.category)
-        .subquery()
-    )
-    walk_in_rows = db.session.execute(
-        sa.select(
-            per_category.c.session_id,
-            sa.func.sum(sa.case((per_category.c.net < 0, 0), else_=per_category.c.net)).label("people"),
-        ).group_by(per_category.c.session_id)
-    )
-    walk_ins = {row.session_id: int(row.people) for row in walk_in_rows}
-    used = {
-        session_id
-        for (session_id,) in db.session.execute(
-            sa.select(CheckIn.session_id)
-            .where(CheckIn.event_id == event_id, CheckIn.session_id.is_not(None))
-            .distinct()
-        )
-    }
-    sessions = db.session.execute(
-        sa.select(Session.id, Session.title, Session.starts_at, Session.capacity)
-        .where(Session.event_id == event_id)
-        .order_by(Session.starts_at, Session.id)
-    )
-    return [
-        SessionCounts(
-            session_id=row.id,
-            title=row.title,
-            starts_at=row.starts_at,
-            capacity=row.capacity,
-            counts=by_session.get(row.id, SeatCounts()),
-            walk_ins=int(walk_ins.get(row.id) or 0),
-            checkin_used=row.id in used,
-        )
-        for row in sessions
-    ]
-
-
-def campaigns_of_series(series: str) -> list[Campaign]:
-    """Every edition of a recurring campaign, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Campaign).where(Campaign.series == series).order_by(Campaign.starts_on, Campaign.id)
-        )
-    )
-
-
-def campaign_by_slug(slug: str) -> Campaign | None:
-    return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-
-
-def organisation_campaigns(organisation_id: int) -> list[Campaign]:
-    """Campaigns in which the organisation has counted events (the
-    organiser dashboard's campaign filter)."""
-    return list(
-        db.session.scalars(
-            sa.select(Campaign)
-            .where(
-                Campaign.id.in_(
-                    sa.select(Event.campaign_id).where(
-                        *ReportScope(organisation_id=organisation_id).conditions(),
-                        Event.campaign_id.is_not(None),
-                    )
-                )
-            )
-            .order_by(Campaign.starts_on.desc(), Campaign.id)
-        )
-    )

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from eventsapp.registrations.models import ParticipantCategory
-from eventsapp.reports import queries
+from eventsapp.reports import campaigns, queries
 from eventsapp.reports.figures import Figures, SeatCounts, figures_of_counts
 from eventsapp.reports.queries import EventInfo
 from eventsapp.reports.scope import ReportScope
@@ -199,7 +199,7 @@ def year_on_year(campaign, current: Report | None = None) -> list[Edition]:  # n
     to one edition). Empty when the campaign has no series."""
     if not campaign.series:
         return []
-    editions = queries.campaigns_of_series(campaign.series)
+    editions = campaigns.campaigns_of_series(campaign.series)
     base = current.scope if current is not None else ReportScope()
     # The current report is reused when it covers the whole edition.
     reuse = current is not None and base.starts_from is None and base.starts_to is None

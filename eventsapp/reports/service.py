@@ -1,4 +1,4 @@
-"""What the reports' pages show, assembled from ``queries`` and ``report``:
+"""What the reports' pages show, assembled from ``queries``, ``session_queries`` and ``report``:
 an event's figures panel, and the dashboards (a campaign for its
 coordinator, an organisation's own events). Read-only: nothing here writes.
 """
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from eventsapp.catalog.models import Campaign, Event
-from eventsapp.reports import queries
+from eventsapp.reports import session_queries
 from eventsapp.reports.figures import Figures, figures_of_counts
 from eventsapp.reports.report import Edition, Report, build_report, year_on_year
 from eventsapp.reports.scope import ReportScope
@@ -42,7 +42,7 @@ def event_figures(event: Event) -> EventFigures:
             starts_at=counts.starts_at,
             figures=figures_of_counts(counts.counts, counts.walk_ins, counts.capacity, counts.checkin_used),
         )
-        for counts in queries.session_counts(event.id)
+        for counts in session_queries.session_counts(event.id)
     ]
     return EventFigures(event=event, figures=figures, sessions=sessions)
 

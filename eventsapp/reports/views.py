@@ -16,7 +16,8 @@ from eventsapp.admin.blueprints import admin_blueprint
 from eventsapp.admin.service import coordinated_campaigns
 from eventsapp.catalog.vocabulary import EventKind
 from eventsapp.errors import NotFound
-from eventsapp.reports import helpers, queries, service
+from eventsapp.reports import helpers, service
+from eventsapp.reports.campaigns import organisation_campaigns
 from eventsapp.reports.exports import XLSX_MIMETYPE, table_csv, tables_xlsx
 from eventsapp.reports.filters import ReportFilters, parse_report_filters
 from eventsapp.reports.service import Dashboard
@@ -35,7 +36,7 @@ def _organisation_dashboard() -> tuple[Dashboard, ReportFilters, list]:
     membership = current_membership()
     assert membership is not None  # @requires(EVENTS) made sure
     filters = _filters()
-    campaigns = queries.organisation_campaigns(membership.organisation_id)
+    campaigns = organisation_campaigns(membership.organisation_id)
     campaign = next((c for c in campaigns if c.id == filters.campaign_id), None)
     if filters.campaign_id is not None and campaign is None:
         filters.errors["campaign"] = _("Campagne inconnue : choisissez-la dans la liste.")
