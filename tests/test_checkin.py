@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from eventsapp.accounts.models import Role
 from eventsapp.catalog.vocabulary import EventStatus
-from eventsapp.checkin import service
+from eventsapp.checkin import attendance, service
 from eventsapp.checkin.models import CheckIn, WalkIn
 from eventsapp.db import now_utc
 from eventsapp.extensions import db
@@ -282,7 +282,7 @@ def test_the_results_fragment_for_the_search_script(app, door):
 
 def test_the_list_is_cut_without_a_search(app, door, monkeypatch):
     _club, volunteer, event, _people = door
-    monkeypatch.setattr(service, "LIST_LIMIT", 2)
+    monkeypatch.setattr(attendance, "LIST_LIMIT", 2)
     html = page(client_for(app, volunteer.user), event)
     assert "Les 2 premières personnes sur 3 : tapez quelques lettres du nom." in html
     assert "MARTIN Paul" not in html

@@ -37,7 +37,7 @@ from eventsapp.admin import service as admin_service
 from eventsapp.admin.access import current_organisation_id, get_own_event, requires
 from eventsapp.admin.blueprints import admin_blueprint
 from eventsapp.catalog.models import Event
-from eventsapp.checkin import service
+from eventsapp.checkin import attendance, service
 from eventsapp.checkin.links import read_checkin_token, registration_matches
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
@@ -87,20 +87,20 @@ def _page_url(event: Event, session_id: int | None, query: str = "") -> str:
 def checkin_list_page() -> ResponseReturnValue:
     """The events open for check-in, each with its figures."""
     events = admin_service.checkin_events(current_organisation_id())
-    figures = service.counts_of_events([event.id for event in events])
+    figures = attendance.counts_of_events([event.id for event in events])
     return render_template("admin/checkin/list.html", events=events, figures=figures)
 
 
 def _results_context(event: Event, session_id: int | None, query: str) -> dict[str, Any]:
-    people, matched = service.attendees(event.id, session_id, query)
+    people, matched = attendance.attendees(event.id, session_id, query)
     return {
         "event": event,
         "session_id": session_id,
         "query": query,
         "people": people,
         "matched": matched,
-        "limit": service.LIST_LIMIT,
-        "describe": lambda checkin: service.describe_checkin(checkin, event.timezone),
+        "limit": attendance.LIST_LIMIT,
+        "describe": lambda checkin: attendance.describe_checkin(checkin, event.timezone),
     }
 
 
@@ -112,7 +112,7 @@ def checkin_page(event: Event) -> ResponseReturnValue:
     return render_template(
         "admin/checkin/event.html",
         scope_session=scope_session,
-        counts=service.counts(event.id, session_id),
+        counts=attendance.counts(event.id, session_id),
         categories=list(ParticipantCategory),
         **_results_context(event, session_id, query),
     )
@@ -132,7 +132,7 @@ def results(event_id: int) -> ResponseReturnValue:
 def counts(event_id: int) -> ResponseReturnValue:
     """The figures of the scope, for the script that refreshes them."""
     event = get_own_event(event_id)
-    return jsonify(service.counts(event.id, _scope(event)).as_json())
+    return jsonify(attendance.counts(event.id, _scope(event)).as_json())
 
 
 # --- Taps -----------------------------------------------------------------------
@@ -296,7 +296,7 @@ def scan() -> ResponseReturnValue:
     (a GET never checks in: link previews and reloads change nothing)."""
     registration = _scanned_registration()
     event = registration.event
-    checkin = service.find_checkin(registration.id)
+    checkin = attendance.find_checkin(registration.id)
     return render_template(
         "admin/checkin/scan.html",
         registration=registration,
@@ -304,8 +304,8 @@ def scan() -> ResponseReturnValue:
         checkin=checkin,
         checkable=registration.status in SEAT_HOLDING_STATUSES and not event.is_cancelled,
         token=request.values.get("t"),
-        describe=lambda row: service.describe_checkin(row, event.timezone),
-        counts=service.counts(event.id),
+        describe=lambda row: attendance.describe_checkin(row, event.timezone),
+        counts=attendance.counts(event.id),
     )
 
 
