@@ -13,7 +13,8 @@ from eventsapp.accounts import service
 from eventsapp.accounts.models import Membership, Role, User
 from eventsapp.accounts.permissions import is_coordinator_of
 from eventsapp.catalog.vocabulary import EventStatus
-from eventsapp.demo.seed import DEMO_PASSWORD, demo_accounts_allowed, seed_demo, seed_demo_accounts
+from eventsapp.demo.accounts import DEMO_PASSWORD, demo_accounts_allowed, seed_demo_accounts
+from eventsapp.demo.seed import seed_demo
 from eventsapp.extensions import db
 from eventsapp.notifications.models import OutboxStatus
 from eventsapp.registrations.models import RegistrationStatus

@@ -17,7 +17,8 @@ from eventsapp.extensions import db
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo Mois de l'ESS of the current year (idempotent)."""
-    from eventsapp.demo.seed import DEMO_PASSWORD, demo_accounts_allowed, seed_demo, seed_demo_accounts
+    from eventsapp.demo.accounts import DEMO_PASSWORD, demo_accounts_allowed, seed_demo_accounts
+    from eventsapp.demo.seed import seed_demo
 
     created = seed_demo()
     db.session.commit()
