@@ -18,6 +18,7 @@ from eventsapp.extensions import db, mail
 from eventsapp.notifications.locks import objects_kept_across_commits, preload_emails
 from eventsapp.notifications.models import EmailKind, OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import DeliveryOutcome, deliver_email
+from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration, RegistrationStatus
 from eventsapp.reminders.links import stop_reminders_url, stop_token
 from eventsapp.reminders.models import DeliveryStatus, ReminderAnchor, ReminderAudience, ReminderDelivery
@@ -148,6 +149,8 @@ def test_a_due_reminder_reaches_confirmed_people_registered_before_it_once(db_se
     assert message.recipients == [confirmed.email]
     assert "Vous êtes inscrit·e à « Forum de l'ESS », le dimanche 1er novembre 2026, 18 h" in message.body
     assert "Lieu : Cinéma Le Vox, 12 rue de la Paix, 53000 Laval" in message.body
+    # {lien}: the person's own link (the mailer passes the one it computed).
+    assert f"à quelqu'un d'autre : {registration_page_url(confirmed)}\n" in message.body
     assert message.extra_headers["List-Unsubscribe"] == f"<{stop_reminders_url(confirmed)}>"
     assert deliver_email(row.id) == DeliveryOutcome.ALREADY_DONE
 

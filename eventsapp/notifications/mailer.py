@@ -131,8 +131,9 @@ def email_context(kind: EmailKind, registration: Registration) -> dict:
     }
 
 
-def _reminder_texts(payload: dict, registration: Registration) -> tuple[str, str]:
-    """Subject and body of a reminder, from its rule's texts."""
+def _reminder_texts(payload: dict, registration: Registration, context: dict) -> tuple[str, str]:
+    """Subject and body of a reminder, from its rule's texts (the dates and
+    the private link as the e-mail's ``context`` has them)."""
     # Imported here: the reminders package imports this module's callers.
     from eventsapp.extensions import db
     from eventsapp.reminders.models import ReminderRule
@@ -141,7 +142,7 @@ def _reminder_texts(payload: dict, registration: Registration) -> tuple[str, str
     rule = db.session.get(ReminderRule, payload.get("rule_id"))
     if rule is None:
         raise LookupError(f"reminder rule {payload.get('rule_id')} is gone")
-    return render_reminder(rule, registration)
+    return render_reminder(rule, registration, when=context["when"], page_url=context["page_url"])
 
 
 def _template_gettext(autoescape: bool) -> dict[str, object]:
@@ -210,7 +211,7 @@ def compose_email(
     context["subject"] = subject_for(kind, registration.event.title)
     context["stop_reminders_url"] = stop_reminders_url(registration)
     if kind == EmailKind.REMINDER:
-        context["subject"], context["reminder_body"] = _reminder_texts(payload, registration)
+        context["subject"], context["reminder_body"] = _reminder_texts(payload, registration, context)
     if kind == EmailKind.ORGANISER_MESSAGE:
         # Imported here: the admin package imports this module's callers.
         from eventsapp.admin.messages_service import message_texts

@@ -100,8 +100,13 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
 # Rendering -------------------------------------------------------------------
 
 
-def placeholder_values(rule: ReminderRule, registration: Registration) -> dict[str, str]:
-    """What each placeholder of ``rule`` says for ``registration``."""
+def placeholder_values(
+    rule: ReminderRule, registration: Registration, *, when: str | None = None, page_url: str | None = None
+) -> dict[str, str]:
+    """What each placeholder of ``rule`` says for ``registration``. ``when``
+    (the event's dates as ``format_span`` writes them) and ``page_url`` (the
+    person's private link), when the caller has them already: the mailer
+    does, for the rest of the e-mail."""
     event = registration.event
     place = ", ".join(
         part
@@ -116,15 +121,18 @@ def placeholder_values(rule: ReminderRule, registration: Registration) -> dict[s
         "prenom": registration.first_name,
         "nom": registration.last_name,
         "evenement": event.title,
-        "date": format_span(event.starts_at, event.ends_at, event.timezone),
+        "date": when if when is not None else format_span(event.starts_at, event.ends_at, event.timezone),
         "lieu": place or (_("en ligne") if event.online_url else ""),
-        "lien": registration_page_url(registration),
+        "lien": page_url if page_url is not None else registration_page_url(registration),
         "questionnaire": rule.survey_url or "",
     }
 
 
-def render_reminder(rule: ReminderRule, registration: Registration) -> tuple[str, str]:
-    """The subject and plain-text body of ``rule`` for ``registration``."""
-    values = placeholder_values(rule, registration)
+def render_reminder(
+    rule: ReminderRule, registration: Registration, *, when: str | None = None, page_url: str | None = None
+) -> tuple[str, str]:
+    """The subject and plain-text body of ``rule`` for ``registration``
+    (``when`` and ``page_url`` as for ``placeholder_values``)."""
+    values = placeholder_values(rule, registration, when=when, page_url=page_url)
     subject, body = fill_placeholders(rule.subject, values), fill_placeholders(rule.body, values)
     return " ".join(subject.split()), body.replace("\r\n", "\n").replace("\r", "\n")
