@@ -99,6 +99,7 @@ def test_a_date_in_the_event_s_time_zone(app, club):
         ({"online_url": "zoom.example"}, "online_url", "L'adresse doit commencer par https://."),
         ({"contact_email": "pas-une-adresse"}, "contact_email", "Indiquez une adresse e-mail valide"),
         ({"contact_email": "rené@asso.fr"}, "contact_email", "avant le « @ »"),
+        ({"contact_email": "camille@exämple..fr"}, "contact_email", "nom de domaine invalide"),
         ({"kind": "banquet"}, "kind", "Choisissez parmi les types proposés."),
         ({"audiences": ["martiens"]}, "audiences", "Choisissez parmi les publics proposés."),
         ({"campaign_id": "999999"}, "campaign_id", "Choisissez une campagne dans la liste."),

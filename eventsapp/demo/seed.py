@@ -8,8 +8,7 @@ the others spread over the four following weeks. The content lives in
 Registrations are written directly (there is no registration service to go
 through yet); their secrets are random and thrown away, only hashes are kept.
 
-``seed_demo_accounts`` adds two back-office accounts with a published
-password, only in the embedded or debug mode (``demo_accounts_allowed``).
+The back-office demo accounts are ``eventsapp.demo.accounts``.
 """
 
 from __future__ import annotations

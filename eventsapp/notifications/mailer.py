@@ -19,8 +19,9 @@ from eventsapp.calendars.tokens import ensure_feed, personal_feed_url
 from eventsapp.checkin.attachments import attach_checkin_qr, checkin_email_context, wants_checkin_qr
 from eventsapp.formatting import format_moment, format_span
 from eventsapp.links import absolute_url
+from eventsapp.notifications.mime import is_sendable_address
 from eventsapp.notifications.models import EmailKind
-from eventsapp.notifications.transport import OutgoingMessage, is_sendable_address
+from eventsapp.notifications.transport import OutgoingMessage
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
 from eventsapp.reminders.links import stop_reminders_url
@@ -178,8 +179,7 @@ def _render(name: str, context: dict) -> str:
 def _reply_to(address: str | None) -> str | None:
     """The organiser's contact address as the e-mail's Reply-To, unless it
     cannot be written in a header (stored before the event form refused
-    accented local parts): the e-mail still goes out, its text names the
-    contact."""
+    such addresses): the e-mail still goes out, its text names the contact."""
     if not address or not is_sendable_address(address):
         return None
     return address

@@ -49,6 +49,17 @@ def _encoded_address(address: str | tuple[str, str]) -> str:
     return sanitize_address(address, "utf-8")
 
 
+def is_sendable_address(address: str | tuple[str, str]) -> bool:
+    """Whether ``address`` can be written in an SMTP envelope or header:
+    encoded (a name in RFC 2047, an accented domain in IDNA), it is ASCII.
+    Not when its local part has accents (SMTPUTF8 would be needed) or its
+    domain cannot be written in IDNA (an empty or over-long label)."""
+    try:
+        return encode_address(address).isascii()
+    except UnicodeError:
+        return False
+
+
 @lru_cache(maxsize=1024)
 def _encoded_subject(subject: str) -> str:
     """The subject as Flask-Mail encodes it (RFC 2047 words when it is not

@@ -89,8 +89,9 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
       refused) stops the batch: the messages not yet done are retried
       together later, as one batch (one connection again).
     - Near the soft time limit, what is left is handed to a new batch.
-    - The database connection lost (PostgreSQL restarted): the messages not
-      yet done are retried together later, on a new connection.
+    - The database connection lost (PostgreSQL restarted) in a batch not
+      retried yet: the messages not yet done are retried together, on a new
+      connection; otherwise the task fails and the relay takes them over.
 
     Returns the count of each outcome (and "requeued")."""
     ids = [int(message_id) for message_id in message_ids]
@@ -134,13 +135,14 @@ def send_email_batch(self: Task, message_ids: Sequence[int]) -> dict[str, int]:
 
 
 def _retry_if_connection_lost(task: Task, error: SQLAlchemyError, rest: list[int]) -> None:
-    """A batch whose database connection was lost retries the messages not
-    yet done (``rest``) on a new connection, once: a server restarted is
-    gone by then. The one in hand is among them: if the server had already
-    accepted it, it goes again, with its Message-ID (receiving systems drop
-    the copy), as it would from the relay. A loss that comes back (or any
-    other database error) fails the task, and the relay hands the rows over
-    again later, as before connections were held for a batch."""
+    """A batch (not retried yet, for any reason: ``request.retries`` counts
+    SMTP retries too) whose database connection was lost retries the
+    messages not yet done (``rest``) on a new connection: a restarted server
+    is back by then. The one in hand is among them: if the SMTP server had
+    already accepted it, it goes again with its Message-ID (receiving
+    systems drop the copy), as it would from the relay. Otherwise (a retried
+    batch, any other database error) the task fails and the relay hands the
+    rows over again later, as before connections were held for a batch."""
     if not is_connection_lost(error) or task.request.retries:
         return
     db.session.rollback()

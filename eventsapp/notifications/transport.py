@@ -34,7 +34,7 @@ from flask_mail import BadHeaderError, Connection, Message, email_dispatched
 
 from eventsapp.extensions import mail
 from eventsapp.notifications.mime import LONGEST_LINE as _LONGEST_LINE
-from eventsapp.notifications.mime import encode_address, write_simple_message
+from eventsapp.notifications.mime import encode_address, is_sendable_address, write_simple_message
 
 BACKENDS = ("smtp", "file", "memory")
 # The legacy generator, with SMTP's line endings (smtplib sends bytes as given).
@@ -188,12 +188,6 @@ class UnsendableMessage(ValueError):
     a text): no retry will change it."""
 
 
-def is_sendable_address(address: str) -> bool:
-    """Whether ``address`` can be written in an SMTP envelope or header: its
-    local part is ASCII (an accented domain is written in IDNA)."""
-    return address.rpartition("@")[0].isascii()
-
-
 def check_sendable(message: Message) -> None:
     """Raise ``UnsendableMessage`` when this message's recipients, reply-to
     address, subject or texts cannot be written out: checked before any
@@ -201,13 +195,15 @@ def check_sendable(message: Message) -> None:
     SMTP session in the middle of a transaction. (The sender and the
     server's settings are configuration, not the message: their errors
     stay errors, retried once fixed.)"""
-    try:
-        for address in (*message.send_to, *([message.reply_to] if message.reply_to else [])):
-            encode_address(address).encode("ascii")
-        for text in (message.subject, message.body, *message.alts.values()):
+    reply_to = [message.reply_to] if message.reply_to else []
+    for address in (*message.send_to, *reply_to):
+        if not is_sendable_address(address):
+            raise UnsendableMessage(f"address {address!r} cannot be written in SMTP")
+    for name, text in (("subject", message.subject), ("text", message.body), *message.alts.items()):
+        try:
             (text or "").encode("utf-8")
-    except UnicodeError as error:
-        raise UnsendableMessage(f"{type(error).__name__}: {error}") from error
+        except UnicodeError as error:
+            raise UnsendableMessage(f"{name}: {type(error).__name__}: {error}") from error
 
 
 def send_message(message: Message, connection: Connection | BatchConnection | None = None) -> None:

@@ -36,6 +36,7 @@ from eventsapp.catalog.availability import Availability
 from eventsapp.catalog.models import Event
 from eventsapp.catalog.vocabulary import QuestionKind
 from eventsapp.formatting import format_span
+from eventsapp.notifications.mime import is_sendable_address
 from eventsapp.registrations.models import ParticipantCategory
 from eventsapp.registrations.service import SignUpRequest
 from eventsapp.registrations.validation import MAX_ANSWER_LENGTH
@@ -76,16 +77,15 @@ class NoControlCharacters:
 class SendableAddress:
     """Refuse an address our e-mails cannot reach: accents or other
     non-ASCII letters before the "@" need SMTPUTF8, which the mail servers
-    on the way may not offer (an accented domain is fine: it is written in
-    IDNA)."""
+    on the way may not offer, and a domain must be writable in IDNA (an
+    accented domain is fine)."""
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        local_part = (field.data or "").rpartition("@")[0]
-        if not local_part.isascii():
+        if field.data and not is_sendable_address(field.data):
             raise StopValidation(
                 _(
-                    "Cette adresse contient des accents ou des caractères spéciaux avant le « @ » : "
-                    "nos e-mails ne pourraient pas l'atteindre. Indiquez une autre adresse."
+                    "Nos e-mails ne peuvent pas être envoyés à cette adresse (accents ou caractères "
+                    "spéciaux avant le « @ », ou nom de domaine invalide) : indiquez-en une autre."
                 )
             )
 

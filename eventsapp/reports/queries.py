@@ -1,7 +1,8 @@
 """The reports' SQL: read-only aggregates, each one statement, on SQLite
 and PostgreSQL alike. Nothing here loops over registrations in Python: the
 database sums seats and returns one row per event and participant category
-(or per session, per quarter-hour of sign-ups, per edition).
+(or per quarter-hour of sign-ups). Per workshop: ``session_queries``; which
+campaigns: ``campaigns``.
 
 Definitions (README, "Figures"; ``figures.Figures``):
 
