@@ -12,6 +12,8 @@ commit → redirect (303); a refusal comes back in French, nothing changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -178,30 +180,12 @@ def change(event_id: int) -> ResponseReturnValue:
     return redirect(_person_url(event.id, registration.id), 303)
 
 
-@blueprint.post("/cancel")
-@requires(Permission.REGISTRANTS)
-def cancel(event_id: int) -> ResponseReturnValue:
-    """Cancel for the person (they get the cancellation e-mail; freed seats
-    go to the waiting list)."""
-    event = get_own_event(event_id)
-    registration = _requested_registration(event)
-    if registration is None:
-        return _no_registration(event)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    if not service.is_active(registration):
-        flash(_("Cette inscription n'était plus active : il n'y avait rien à annuler."), "success")
-        return redirect(_person_url(event.id, registration.id), 303)
-    cancel_registration(registration.id)
-    db.session.commit()
-    flash(_("Inscription annulée ; un e-mail le confirme à la personne."), "success")
-    return redirect(_person_url(event.id, registration.id), 303)
-
-
-@blueprint.post("/promote")
-@requires(Permission.REGISTRANTS)
-def promote(event_id: int) -> ResponseReturnValue:
-    """Move the person from the waiting list now, if their seats fit."""
+def _registrant_action(event_id: int, act: Callable[[Event, Registration], str]) -> ResponseReturnValue:
+    """One button of a person's page: the event must be the organisation's
+    and the person one of its registrants, the form's CSRF token right;
+    ``act`` does the change and says what happened (flashed once
+    committed); a refusal of the rules is flashed and nothing is kept.
+    Back to the person's page either way."""
     event = get_own_event(event_id)
     registration = _requested_registration(event)
     if registration is None:
@@ -210,39 +194,55 @@ def promote(event_id: int) -> ResponseReturnValue:
         abort(400)
     registration_id = registration.id
     try:
-        promoted = service.promote_registration(event.id, registration_id)
+        done = act(event, registration)
     except (EventFull, service.RegistrantActionRefused) as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(_person_url(event.id, registration_id), 303)
-    status = promoted.status
-    db.session.commit()
-    if status == RegistrationStatus.PENDING:
-        flash(_("Place attribuée : la personne doit la confirmer par e-mail."), "success")
     else:
-        flash(_("Place attribuée ; un e-mail l'annonce à la personne."), "success")
+        db.session.commit()
+        flash(done, "success")
     return redirect(_person_url(event.id, registration_id), 303)
+
+
+@blueprint.post("/cancel")
+@requires(Permission.REGISTRANTS)
+def cancel(event_id: int) -> ResponseReturnValue:
+    """Cancel for the person (they get the cancellation e-mail; freed seats
+    go to the waiting list)."""
+
+    def cancel_for_them(_event: Event, registration: Registration) -> str:
+        if not service.is_active(registration):
+            return _("Cette inscription n'était plus active : il n'y avait rien à annuler.")
+        cancel_registration(registration.id)
+        return _("Inscription annulée ; un e-mail le confirme à la personne.")
+
+    return _registrant_action(event_id, cancel_for_them)
+
+
+@blueprint.post("/promote")
+@requires(Permission.REGISTRANTS)
+def promote(event_id: int) -> ResponseReturnValue:
+    """Move the person from the waiting list now, if their seats fit."""
+
+    def promote_now(event: Event, registration: Registration) -> str:
+        promoted = service.promote_registration(event.id, registration.id)
+        if promoted.status == RegistrationStatus.PENDING:
+            return _("Place attribuée : la personne doit la confirmer par e-mail.")
+        return _("Place attribuée ; un e-mail l'annonce à la personne.")
+
+    return _registrant_action(event_id, promote_now)
 
 
 @blueprint.post("/resend")
 @requires(Permission.REGISTRANTS)
 def resend(event_id: int) -> ResponseReturnValue:
     """Send the confirmation (or the e-mail of the current state) again."""
-    event = get_own_event(event_id)
-    registration = _requested_registration(event)
-    if registration is None:
-        return _no_registration(event)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
+
+    def send_again(event: Event, registration: Registration) -> str:
         kind = service.resend_confirmation(event.id, registration.id)
-    except service.RegistrantActionRefused as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(_person_url(event.id, registration.id), 303)
-    db.session.commit()
-    flash(_("E-mail « %(kind)s » renvoyé.", kind=kind.label), "success")
-    return redirect(_person_url(event.id, registration.id), 303)
+        return _("E-mail « %(kind)s » renvoyé.", kind=kind.label)
+
+    return _registrant_action(event_id, send_again)
 
 
 # Adding by hand --------------------------------------------------------------------
