@@ -201,7 +201,8 @@ def _registrant_action(event_id: int, act: Callable[[Event, Registration], str])
     else:
         db.session.commit()
         flash(done, "success")
-    return redirect(_person_url(event.id, registration_id), 303)
+    # The ids, not the objects: a rollback expired them.
+    return redirect(_person_url(event_id, registration_id), 303)
 
 
 @blueprint.post("/cancel")
