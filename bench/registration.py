@@ -20,8 +20,11 @@ off, plus bare routes), and two measurements:
 Celery's broker is the embedded filesystem one under ``bench/.data`` (no
 worker: messages just queue), so a sign-up pays for writing its outbox row
 and, after the commit, publishing its task (e-mail rows are not claimed).
+With ``--redis-url`` (or ``BENCH_REDIS_URL``) the broker and the page cache
+are in that Redis database instead, as in production.
 
     .venv/bin/python bench/registration.py
+    .venv/bin/python bench/registration.py --redis-url redis://127.0.0.1:6379/12
     .venv/bin/python bench/registration.py --show-queries   # the SQL of one sign-up, then exit
 
 A benchmark, not a test: it exits with 0 whether the ratios are met or not,
@@ -44,6 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+import redis  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402
 
@@ -83,6 +87,7 @@ from bench.registration_load import (  # noqa: E402
     signup_request,
 )
 from bench.registration_sql import profile_post  # noqa: E402
+from eventsapp.config import MAIL_QUEUE  # noqa: E402
 from eventsapp.extensions import db  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "bench" / ".data"
@@ -122,6 +127,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
         help="PostgreSQL database to build and serve (default: $BENCH_DATABASE_URL, else %(default)s)",
     )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL") or None,
+        help=(
+            "serve with Celery's broker and the page cache on this Redis database, as in production "
+            "(flushed at the start; e.g. redis://127.0.0.1:6379/12); default: $BENCH_REDIS_URL, else the "
+            "embedded setup's filesystem broker and file cache"
+        ),
+    )
     parser.add_argument("--keep", action="store_true", help="reuse the events if the database holds them")
     parser.add_argument(
         "--show-queries",
@@ -139,14 +153,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def server_environment(database_url: str) -> dict[str, str]:
-    """The app's environment, in this process and in gunicorn: no Redis (the
-    Celery broker and the page cache live in files under bench/.data)."""
+def server_environment(database_url: str, redis_url: str | None = None) -> dict[str, str]:
+    """The app's environment, in this process and in gunicorn: without
+    ``redis_url`` the Celery broker and the page cache live in files under
+    bench/.data (the embedded setup); with it, in that Redis database."""
     return {
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(INSTANCE_DIR),
         "SECRET_KEY": "bench-registration-not-a-secret",
-        "REDIS_URL": "",
+        "REDIS_URL": redis_url or "",
         "MAIL_BACKEND": "file",
         "PYTHONPATH": os.pathsep.join(filter(None, (str(REPO_ROOT), os.environ.get("PYTHONPATH")))),
     }
@@ -197,8 +212,11 @@ def measure_uncontended(port: int, args: argparse.Namespace) -> dict[str, LoadRe
     return results
 
 
-def queued_messages() -> int:
-    """Celery messages waiting in the filesystem broker (no worker takes them)."""
+def queued_messages(redis_url: str | None) -> int:
+    """Celery messages waiting in the broker (no worker takes them): the
+    ``mail`` queue's list in Redis, or the filesystem broker's files."""
+    if redis_url:
+        return int(redis.Redis.from_url(redis_url).llen(MAIL_QUEUE))
     queue = INSTANCE_DIR / "celery" / "queue"
     return sum(1 for _path in queue.iterdir()) if queue.is_dir() else 0
 
@@ -237,10 +255,10 @@ def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, lis
     )
     for repeat in range(1, args.rush_repeats + 1):
         reset_rush(app)
-        queued_before = queued_messages()
+        queued_before = queued_messages(args.redis_url)
         burst = run_rush(HOST, port, signup_request([RUSH_SLUG]), expect_signup, args.rush_clients)
         results["sign-up"].append(burst)
-        published = queued_messages() - queued_before
+        published = queued_messages(args.redis_url) - queued_before
         print_burst(repeat, "sign-up", burst, check_rush(app, args.rush_clients, args.rush_seats, published))
         burst = run_rush(HOST, port, bare_request(HOT_UPDATE_PATH), expect_ok, args.rush_clients)
         results["hot-update"].append(burst)
@@ -309,8 +327,13 @@ def print_header(args: argparse.Namespace, port: int, pid: int, load: float) -> 
     print("note       : the client and the server share this machine's cores: absolute req/s are pessimistic")
     if load > 0.5 * cores:
         print("             WARNING: the machine is busy; numbers will be noisy")
+    broker = (
+        f"Redis {describe_url(args.redis_url)} (broker and page cache)"
+        if args.redis_url
+        else "filesystem broker and file page cache under bench/.data"
+    )
     print(
-        "celery     : filesystem broker under bench/.data, no worker (messages just queue):\n"
+        f"celery     : {broker}, no worker (messages just queue):\n"
         "             a sign-up's cost includes writing its outbox row, then, after the commit,\n"
         "             publishing its task"
     )
@@ -325,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     # "No hostname was supplied" for the filesystem broker's URL: expected.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    environment = server_environment(args.database_url)
+    environment = server_environment(args.database_url, args.redis_url)
+    if args.redis_url:
+        redis.Redis.from_url(args.redis_url).flushdb()  # this benchmark's database only
     os.environ.update(environment)  # read by Config() here, and passed on to gunicorn
     print("eventsapp registration benchmark")
     # Queued Celery messages and cached pages of earlier runs (before the app
