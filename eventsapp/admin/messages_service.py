@@ -42,7 +42,7 @@ from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage,
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
-from eventsapp.reminders.texts import PLACEHOLDERS, fill_placeholders, placeholder_values, text_problem
+from eventsapp.reminders.texts import PLACEHOLDERS, filled_texts, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
@@ -99,8 +99,7 @@ def render_texts(subject: str, body: str, registration: Registration) -> tuple[s
     """Subject and body with the placeholders filled in for ``registration``."""
     values = placeholder_values(_NoSurvey(), registration)  # type: ignore[arg-type]
     values.pop("questionnaire", None)
-    subject, body = fill_placeholders(subject, values), fill_placeholders(body, values)
-    return " ".join(subject.split()), body.replace("\r\n", "\n").replace("\r", "\n")
+    return filled_texts(subject, body, values)
 
 
 def message_texts(payload: dict, registration: Registration) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from eventsapp.formatting import format_span
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
 from eventsapp.reminders.models import ReminderRule
+from eventsapp.text import one_line
 
 # What a rule's texts may use, in braces: {prenom}, {evenement}…
 PLACEHOLDERS = {
@@ -134,5 +135,12 @@ def render_reminder(
     """The subject and plain-text body of ``rule`` for ``registration``
     (``when`` and ``page_url`` as for ``placeholder_values``)."""
     values = placeholder_values(rule, registration, when=when, page_url=page_url)
-    subject, body = fill_placeholders(rule.subject, values), fill_placeholders(rule.body, values)
-    return " ".join(subject.split()), body.replace("\r\n", "\n").replace("\r", "\n")
+    return filled_texts(rule.subject, rule.body, values)
+
+
+def filled_texts(subject: str, body: str, values: dict[str, str]) -> tuple[str, str]:
+    """``subject`` and ``body`` with their placeholders filled in: the
+    subject on one line (``text.one_line``), the body with plain line ends.
+    Reminders and organisers' messages alike."""
+    filled_body = fill_placeholders(body, values)
+    return one_line(fill_placeholders(subject, values)), filled_body.replace("\r\n", "\n").replace("\r", "\n")
