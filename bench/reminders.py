@@ -255,6 +255,39 @@ def worker_ready(process: subprocess.Popen, concurrency: int) -> None:
     time.sleep(1.0)  # connected to Redis, consuming
 
 
+CPU_GROUPS = ("worker", "sink", "postgres", "redis", "benchmark")
+
+
+def cpu_seconds(worker_pid: int, sink_pid: int) -> dict[str, float]:
+    """CPU time (user + system, from /proc) used so far by the worker's
+    processes, the sink, PostgreSQL's and Redis's server processes, and this
+    script: read before and after the pipeline, it says who used the cores."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    worker = set(process_tree(worker_pid))
+    totals = dict.fromkeys(CPU_GROUPS, 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pid, command = int(entry.name), name.split("(", 1)[1]
+        fields = rest.split()
+        used = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        if pid in worker:
+            totals["worker"] += used
+        elif pid == sink_pid:
+            totals["sink"] += used
+        elif pid == os.getpid():
+            totals["benchmark"] += used
+        elif command == "postgres":
+            totals["postgres"] += used
+        elif command.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
 def stop(process: subprocess.Popen | None) -> None:
     if process is None or process.poll() is not None:
         return
@@ -341,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             f"sink       : aiosmtpd on 127.0.0.1:{port}, own process (the worker, the sink and this "
             "script share the cores)"
         )
+        cpu_before = cpu_seconds(worker.pid, sink.pid)
         pipeline_seconds = run_pipeline(app, args, sink_dir, worker)
+        cpu_after = cpu_seconds(worker.pid, sink.pid)
         peaks = peak_memory_mib(worker.pid)
         time.sleep(0.3)  # the sink's count file
         raw, distinct = sink_count(sink_dir)
@@ -378,6 +413,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"messages   : {raw} delivered by the pipeline, {distinct} distinct Message-IDs, "
         f"{size / 1024:.1f} KiB each"
+    )
+    spent = {group: (cpu_after[group] - cpu_before[group]) * 1000 / args.reminders for group in CPU_GROUPS}
+    busy = sum(spent.values()) * args.reminders / 1000 / (pipeline_seconds * (os.cpu_count() or 1))
+    print(
+        "cpu        : per reminder in the pipeline (ms): "
+        + ", ".join(f"{group} {spent[group]:.2f}" for group in CPU_GROUPS)
+        + f"; the cores {busy:.0%} busy with these"
     )
     main_pid = worker.pid if worker else 0
     listed = ", ".join(
