@@ -8,6 +8,11 @@ off, plus bare routes), and two measurements:
    ``/events/<slug>/register``, spread over 500 events of large capacity, each
    with a new e-mail; against ``POST /_bench/insert`` (one INSERT, committed).
    Interleaved rounds; prints req/s, p50/p99 and the ratio (target >= 0.6).
+   A third target, ``POST /_bench/floor/<slug>`` (``registration_app.py``),
+   is the floor of a sign-up: only what the house rules make every sign-up
+   do (the form validated, the event locked, seats counted, two INSERTs,
+   the commit, the task published), without the ORM; its ratio to the bare
+   insert is printed as a reference: how far the real sign-up could go.
 2. **rush**: ``--rush-clients`` threads (one connection each) released
    together by a barrier, each POSTing one sign-up to a Journée de l'ESS of
    ``--rush-seats`` seats with the waiting list on; against the same burst
@@ -62,7 +67,13 @@ from bench.agenda import (  # noqa: E402
     wait_until_ready,
 )
 from bench.loadgen import BadResponse, LoadResult, percentile  # noqa: E402
-from bench.registration_app import HOT_UPDATE_PATH, INSERT_PATH, READY_PATH, build_app  # noqa: E402
+from bench.registration_app import (  # noqa: E402
+    FLOOR_PATH,
+    HOT_UPDATE_PATH,
+    INSERT_PATH,
+    READY_PATH,
+    build_app,
+)
 from bench.registration_data import (  # noqa: E402
     RUSH_SLUG,
     SPREAD_EVENTS,
@@ -195,11 +206,25 @@ def show_sql(app: Flask, verbose: bool) -> None:
             print(f"\n{profile.listing()}\n")
 
 
+def floor_request(slugs: list[str]) -> RequestMaker:
+    """The sign-ups of ``signup_request(slugs)``, posted to the floor endpoint."""
+    signups = signup_request(slugs)
+
+    def make(number: int) -> tuple[str, bytes]:
+        path, body = signups(number)
+        slug = path.split("/")[2]  # /events/<slug>/register
+        return FLOOR_PATH.format(slug=slug), body
+
+    return make
+
+
 def measure_uncontended(port: int, args: argparse.Namespace) -> dict[str, LoadResult]:
-    """Warm-up, then interleaved rounds (the order rotates) of sign-ups and bare inserts."""
+    """Warm-up, then interleaved rounds (the order rotates) of sign-ups, bare
+    inserts and floor sign-ups."""
     targets: list[tuple[str, RequestMaker, Expectation]] = [
         ("sign-up", signup_request(spread_slugs()), expect_signup),
         ("bare-insert", bare_request(INSERT_PATH), expect_ok),
+        ("floor", floor_request(spread_slugs()), expect_signup),
     ]
     for _name, make_request, expect in targets:
         run_post_load(HOST, port, make_request, expect, WARMUP_SECONDS, args.clients)
@@ -296,6 +321,11 @@ def print_uncontended(results: dict[str, LoadResult], clients: int) -> None:
     print(
         f"ratio sign-up / bare-insert: {ratio:.2f} (rounds {min(per_round):.2f}-{max(per_round):.2f}) "
         f"{verdict} (target >= {UNCONTENDED_TARGET}; {clients} clients)"
+    )
+    floor = results["floor"]
+    print(
+        f"ratio floor / bare-insert: {floor.rps / bare.rps if bare.rps else 0.0:.2f} "
+        "(reference: the most a sign-up under the house rules could reach here)"
     )
 
 

@@ -11,7 +11,17 @@ addresses), plus three routes of the benchmark's own:
 * ``POST /_bench/hot-update``: one conditional update of a hot row,
   ``UPDATE bench_counter SET taken = taken + 1 WHERE id = 1 AND taken < capacity``,
   committed (the baseline of the rush: the cheapest "take a seat if one is
-  left" the database can do under contention).
+  left" the database can do under contention);
+* ``POST /_bench/floor/<slug>``: the **floor** of a sign-up, what any
+  sign-up under the house rules must do and nothing else: the real sign-up
+  form's fields validated by Flask-WTF (the app's ``SignUpForm`` with the
+  category and consent fields), the event found and locked in one
+  ``SELECT … FOR UPDATE``, its seats and this e-mail's active registration
+  counted in one aggregate, the registration and its outbox e-mail
+  inserted (Core, prebuilt statements), the commit, the e-mail's task
+  published to Celery, a 303 to the "sent" page. No ORM, no event
+  details, no page-cache bump, no waiting list. It tells how close to the
+  bare endpoints the real sign-up could get.
 
 Both bare routes use the app's own Flask-SQLAlchemy session and engine (same
 pool, same ``pool_pre_ping``), so the ratio isolates what the sign-up itself
@@ -23,15 +33,26 @@ costs. No module-level app (house rule): gunicorn calls the factory.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 from eventsapp import create_app
 from eventsapp.config import Config
+from eventsapp.db import now_utc
 from eventsapp.extensions import db
+from eventsapp.notifications.dispatch import SEND_EMAIL_TASK
+from eventsapp.notifications.models import EmailKind
+from eventsapp.notifications.service import email_key
+from eventsapp.registrations.forms import ChoiceRadioField, SignUpForm, _consent_field
+from eventsapp.registrations.models import ParticipantCategory
+from eventsapp.registrations.tokens import derive_token, hash_token, new_token_salt
 
 READY_PATH = "/_bench/ready"
 INSERT_PATH = "/_bench/insert"
 HOT_UPDATE_PATH = "/_bench/hot-update"
+FLOOR_PATH = "/_bench/floor/{slug}"
 
 INSERT_SQL = sa.text("INSERT INTO bench_inserts (email) VALUES (:email)")
 HOT_UPDATE_SQL = sa.text("UPDATE bench_counter SET taken = taken + 1 WHERE id = 1 AND taken < capacity")
@@ -56,6 +77,84 @@ def hot_update() -> tuple[str, int]:
     return ("taken" if result.rowcount else "full"), 200
 
 
+class FloorForm(SignUpForm):
+    """The sign-up form of an event without group seats, sessions or questions."""
+
+    category = ChoiceRadioField(
+        "Vous venez en tant que",
+        choices=[SelectChoice(value, label) for value, label in ParticipantCategory.choices()],
+        validators=[InputRequired("Indiquez à quel titre vous venez.")],
+    )
+    consent = _consent_field("Consentement")
+
+
+FLOOR_LOCK_SQL = sa.text(
+    "SELECT id, capacity FROM events WHERE slug = :slug AND status = 'published' FOR UPDATE"
+)
+FLOOR_COUNT_SQL = sa.text(
+    "SELECT coalesce(sum(CASE WHEN status IN ('confirmed', 'pending') THEN seats ELSE 0 END), 0),"
+    " max(CASE WHEN email = :email AND status IN ('confirmed', 'pending', 'waitlisted') THEN id END)"
+    " FROM registrations WHERE event_id = :event_id"
+)
+FLOOR_REGISTRATION_SQL = sa.text(
+    "INSERT INTO registrations (event_id, first_name, last_name, email, phone, structure, category,"
+    " seats, status, token_salt, token_hash, consent_at, created_at, updated_at, confirmed_at)"
+    " VALUES (:event_id, :first_name, :last_name, :email, :phone, :structure, :category, 1,"
+    " 'confirmed', :salt, :token_hash, :now, :now, :now, :now) RETURNING id"
+)
+FLOOR_OUTBOX_SQL = sa.text(
+    "INSERT INTO outbox_messages (kind, email_kind, registration_id, recipient, payload,"
+    " idempotency_key, status, attempts, created_at)"
+    " VALUES ('email', 'confirmation', :registration_id, :email, '{}', :key, 'pending', 0, :now)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+
+
+def floor_signup(slug: str) -> ResponseReturnValue:
+    """The floor of a sign-up (see the module's docstring)."""
+    form = FloorForm()
+    if form.honeypot_filled or not form.validate():
+        return "invalid", 422
+    connection = db.session.connection()
+    event = connection.execute(FLOOR_LOCK_SQL, {"slug": slug}).first()
+    if event is None:
+        return "no such event", 404
+    email = form.email.data.lower()
+    taken, active_id = connection.execute(FLOOR_COUNT_SQL, {"event_id": event.id, "email": email}).one()
+    if active_id is not None or (event.capacity is not None and taken >= event.capacity):
+        db.session.rollback()
+        return "already registered or full", 409
+    now = now_utc()
+    salt = new_token_salt()
+    registration_id = connection.execute(
+        FLOOR_REGISTRATION_SQL,
+        {
+            "event_id": event.id,
+            "first_name": form.first_name.data,
+            "last_name": form.last_name.data,
+            "email": email,
+            "phone": form.phone.data or None,
+            "structure": form.structure.data or "",
+            "category": form.category.data,
+            "salt": salt,
+            "token_hash": hash_token(derive_token(salt)),
+            "now": now,
+        },
+    ).scalar_one()
+    message_id = connection.execute(
+        FLOOR_OUTBOX_SQL,
+        {
+            "registration_id": registration_id,
+            "email": email,
+            "key": email_key(EmailKind.CONFIRMATION, registration_id),
+            "now": now,
+        },
+    ).scalar_one()
+    db.session.commit()
+    current_app.extensions["celery"].tasks[SEND_EMAIL_TASK].apply_async(args=[message_id])
+    return redirect(url_for("signup.sent", slug=slug), 303)
+
+
 def build_app() -> Flask:
     """The real app (CSRF and rate limits off) with the benchmark's routes."""
     config = Config()
@@ -65,4 +164,10 @@ def build_app() -> Flask:
     app.add_url_rule(READY_PATH, endpoint="bench_ready", view_func=ready, methods=["GET"])
     app.add_url_rule(INSERT_PATH, endpoint="bench_insert", view_func=bare_insert, methods=["POST"])
     app.add_url_rule(HOT_UPDATE_PATH, endpoint="bench_hot_update", view_func=hot_update, methods=["POST"])
+    app.add_url_rule(
+        FLOOR_PATH.replace("{slug}", "<slug>"),
+        endpoint="bench_floor",
+        view_func=floor_signup,
+        methods=["POST"],
+    )
     return app
