@@ -20,7 +20,8 @@ off, plus bare routes), and two measurements:
    Repeated ``--rush-repeats`` times (reset in between); prints the median
    rates, p50/p99, the ratio (target >= 0.5), and checks in the database that
    exactly ``seats`` are confirmed, the rest waitlisted (positions 1..n), and
-   the counter stopped at ``seats``; exits with 1 if not.
+   the counter stopped at ``seats``; exits with 1 if not. The floor
+   endpoint gets the same bursts and the same checks.
 
 Celery's broker is the embedded filesystem one under ``bench/.data`` (no
 worker: messages just queue), so a sign-up pays for writing its outbox row
@@ -272,8 +273,9 @@ def check_rush(app: Flask, clients: int, seats: int, published: int) -> str:
 
 
 def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, list[RushResult]]:
-    """``--rush-repeats`` bursts of sign-ups and of hot-row updates, each checked."""
-    results: dict[str, list[RushResult]] = {"sign-up": [], "hot-update": []}
+    """``--rush-repeats`` bursts of sign-ups, of hot-row updates and of floor
+    sign-ups, each checked."""
+    results: dict[str, list[RushResult]] = {"sign-up": [], "hot-update": [], "floor": []}
     print(
         f"\n{'repeat':<8}{'target':<12}{'requests':>9}{'wall s':>8}{'req/s':>9}"
         f"{'p50 ms':>9}{'p99 ms':>9}  check"
@@ -292,6 +294,12 @@ def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, lis
         if taken != expected:
             raise CheckFailed(f"rush: the counter is at {taken}, expected {expected}")
         print_burst(repeat, "hot-update", burst, f"counter {taken} OK")
+        reset_rush(app)
+        queued_before = queued_messages(args.redis_url)
+        burst = run_rush(HOST, port, floor_request([RUSH_SLUG]), expect_signup, args.rush_clients)
+        results["floor"].append(burst)
+        published = queued_messages(args.redis_url) - queued_before
+        print_burst(repeat, "floor", burst, check_rush(app, args.rush_clients, args.rush_seats, published))
     return results
 
 
@@ -344,6 +352,8 @@ def print_rush_summary(results: dict[str, list[RushResult]]) -> None:
     ratio = medians["sign-up"] / medians["hot-update"] if medians["hot-update"] else 0.0
     verdict = "PASS" if ratio >= RUSH_TARGET else "BELOW"
     print(f"ratio sign-up / hot-update (median rates): {ratio:.2f} {verdict} (target >= {RUSH_TARGET})")
+    floor = medians["floor"] / medians["hot-update"] if medians["hot-update"] else 0.0
+    print(f"ratio floor / hot-update (median rates): {floor:.2f} (reference, as above)")
 
 
 def print_header(args: argparse.Namespace, port: int, pid: int, load: float) -> None:

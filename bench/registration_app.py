@@ -18,10 +18,11 @@ addresses), plus three routes of the benchmark's own:
   category and consent fields), the event found and locked in one
   ``SELECT … FOR UPDATE``, its seats and this e-mail's active registration
   counted in one aggregate, the registration and its outbox e-mail
-  inserted (Core, prebuilt statements), the commit, the e-mail's task
-  published to Celery, a 303 to the "sent" page. No ORM, no event
-  details, no page-cache bump, no waiting list. It tells how close to the
-  bare endpoints the real sign-up could get.
+  inserted (Core, prebuilt statements; at the end of the waiting list
+  when the seats are gone, its position read by the same aggregate), the
+  commit, the e-mail's task published to Celery, a 303 to the "sent" page.
+  No ORM, no event details, no registration window, no page-cache bump. It
+  tells how close to the bare endpoints the real sign-up could get.
 
 Both bare routes use the app's own Flask-SQLAlchemy session and engine (same
 pool, same ``pool_pre_ping``), so the ratio isolates what the sign-up itself
@@ -89,29 +90,33 @@ class FloorForm(SignUpForm):
 
 
 FLOOR_LOCK_SQL = sa.text(
-    "SELECT id, capacity FROM events WHERE slug = :slug AND status = 'published' FOR UPDATE"
+    "SELECT id, capacity, waitlist_enabled FROM events WHERE slug = :slug AND status = 'published' FOR UPDATE"
 )
+# Seats held, this e-mail's active registration, the end of the waiting list.
 FLOOR_COUNT_SQL = sa.text(
     "SELECT coalesce(sum(CASE WHEN status IN ('confirmed', 'pending') THEN seats ELSE 0 END), 0),"
-    " max(CASE WHEN email = :email AND status IN ('confirmed', 'pending', 'waitlisted') THEN id END)"
+    " max(CASE WHEN email = :email AND status IN ('confirmed', 'pending', 'waitlisted') THEN id END),"
+    " coalesce(max(waitlist_position), 0)"
     " FROM registrations WHERE event_id = :event_id"
 )
 FLOOR_REGISTRATION_SQL = sa.text(
     "INSERT INTO registrations (event_id, first_name, last_name, email, phone, structure, category,"
-    " seats, status, token_salt, token_hash, consent_at, created_at, updated_at, confirmed_at)"
+    " seats, status, waitlist_position, token_salt, token_hash, consent_at, created_at, updated_at,"
+    " confirmed_at)"
     " VALUES (:event_id, :first_name, :last_name, :email, :phone, :structure, :category, 1,"
-    " 'confirmed', :salt, :token_hash, :now, :now, :now, :now) RETURNING id"
+    " :status, :position, :salt, :token_hash, :now, :now, :now, :confirmed_at) RETURNING id"
 )
 FLOOR_OUTBOX_SQL = sa.text(
     "INSERT INTO outbox_messages (kind, email_kind, registration_id, recipient, payload,"
     " idempotency_key, status, attempts, created_at)"
-    " VALUES ('email', 'confirmation', :registration_id, :email, '{}', :key, 'pending', 0, :now)"
+    " VALUES ('email', :email_kind, :registration_id, :email, '{}', :key, 'pending', 0, :now)"
     " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
 
 
 def floor_signup(slug: str) -> ResponseReturnValue:
-    """The floor of a sign-up (see the module's docstring)."""
+    """The floor of a sign-up (see the module's docstring): a seat if one is
+    left, else the end of the waiting list if the event has one, else 409."""
     form = FloorForm()
     if form.honeypot_filled or not form.validate():
         return "invalid", 422
@@ -120,12 +125,16 @@ def floor_signup(slug: str) -> ResponseReturnValue:
     if event is None:
         return "no such event", 404
     email = form.email.data.lower()
-    taken, active_id = connection.execute(FLOOR_COUNT_SQL, {"event_id": event.id, "email": email}).one()
-    if active_id is not None or (event.capacity is not None and taken >= event.capacity):
+    taken, active_id, last_position = connection.execute(
+        FLOOR_COUNT_SQL, {"event_id": event.id, "email": email}
+    ).one()
+    seat_left = event.capacity is None or taken < event.capacity
+    if active_id is not None or not (seat_left or event.waitlist_enabled):
         db.session.rollback()
-        return "already registered or full", 409
+        return "already registered, or full", 409
     now = now_utc()
     salt = new_token_salt()
+    kind = EmailKind.CONFIRMATION if seat_left else EmailKind.WAITLISTED
     registration_id = connection.execute(
         FLOOR_REGISTRATION_SQL,
         {
@@ -136,17 +145,21 @@ def floor_signup(slug: str) -> ResponseReturnValue:
             "phone": form.phone.data or None,
             "structure": form.structure.data or "",
             "category": form.category.data,
+            "status": "confirmed" if seat_left else "waitlisted",
+            "position": None if seat_left else last_position + 1,
             "salt": salt,
             "token_hash": hash_token(derive_token(salt)),
             "now": now,
+            "confirmed_at": now if seat_left else None,
         },
     ).scalar_one()
     message_id = connection.execute(
         FLOOR_OUTBOX_SQL,
         {
+            "email_kind": kind.value,
             "registration_id": registration_id,
             "email": email,
-            "key": email_key(EmailKind.CONFIRMATION, registration_id),
+            "key": email_key(kind, registration_id),
             "now": now,
         },
     ).scalar_one()

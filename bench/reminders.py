@@ -255,13 +255,14 @@ def worker_ready(process: subprocess.Popen, concurrency: int) -> None:
     time.sleep(1.0)  # connected to Redis, consuming
 
 
-CPU_GROUPS = ("worker", "sink", "postgres", "redis", "benchmark")
+CPU_GROUPS = ("worker pool", "worker main", "sink", "postgres", "redis", "benchmark")
 
 
 def cpu_seconds(worker_pid: int, sink_pid: int) -> dict[str, float]:
-    """CPU time (user + system, from /proc) used so far by the worker's
-    processes, the sink, PostgreSQL's and Redis's server processes, and this
-    script: read before and after the pipeline, it says who used the cores."""
+    """CPU time (user + system, from /proc) used so far by the worker's pool
+    processes, its main process (which consumes from Redis), the sink,
+    PostgreSQL's and Redis's server processes, and this script: read before
+    and after the pipeline, it says who used the cores."""
     ticks = os.sysconf("SC_CLK_TCK")
     worker = set(process_tree(worker_pid))
     totals = dict.fromkeys(CPU_GROUPS, 0.0)
@@ -275,8 +276,10 @@ def cpu_seconds(worker_pid: int, sink_pid: int) -> dict[str, float]:
         pid, command = int(entry.name), name.split("(", 1)[1]
         fields = rest.split()
         used = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        if pid in worker:
-            totals["worker"] += used
+        if pid == worker_pid:
+            totals["worker main"] += used
+        elif pid in worker:
+            totals["worker pool"] += used
         elif pid == sink_pid:
             totals["sink"] += used
         elif pid == os.getpid():
