@@ -681,6 +681,29 @@ def test_a_sender_smtp_cannot_carry_is_a_setting_to_fix_not_a_failed_email(db_se
     assert len(recorder.envelopes) == 1
 
 
+@pytest.mark.parametrize("sender", ["équipe@exemple.fr", "pas une adresse", ""])
+def test_the_app_does_not_start_with_a_sender_smtp_cannot_carry(tmp_path, sender):
+    """Caught at start-up, with the setting's name: not one failed e-mail at a time."""
+    config = TestConfig(tmp_path, f"sqlite:///{tmp_path / 'app.sqlite'}")
+    config.MAIL_DEFAULT_SENDER = sender
+    with pytest.raises(ValueError, match="MAIL_DEFAULT_SENDER"):
+        create_app(config)
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "CRESS Pays de la Loire <ne-pas-repondre@cress-pdl.org>",
+        "Chambre régionale <noreply@exemple.fr>",
+        "noreply@créss.fr",
+    ],
+)
+def test_the_app_starts_with_a_named_or_international_sender(tmp_path, sender):
+    config = TestConfig(tmp_path, f"sqlite:///{tmp_path / 'app.sqlite'}")
+    config.MAIL_DEFAULT_SENDER = sender
+    assert create_app(config).config["MAIL_DEFAULT_SENDER"] == sender
+
+
 def test_an_organiser_contact_smtp_cannot_carry_is_left_out_of_reply_to(db_session):
     """An event contact stored with an accented local part (before the event
     form refused them): its e-mails still leave, without Reply-To."""

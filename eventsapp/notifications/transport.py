@@ -71,10 +71,19 @@ class OutgoingMessage(Message):
 
 
 def init_mailer(app: Flask) -> None:
-    """Check ``MAIL_BACKEND`` and bind Flask-Mail to ``app``."""
+    """Check ``MAIL_BACKEND`` and ``MAIL_DEFAULT_SENDER``, and bind
+    Flask-Mail to ``app``. A sender that cannot be written in SMTP (an
+    accented local part, a malformed domain) stops the start: otherwise
+    every e-mail would fail, each retried until given up."""
     backend = app.config.get("MAIL_BACKEND", "memory")
     if backend not in BACKENDS:
         raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    sender = app.config.get("MAIL_DEFAULT_SENDER")
+    if not sender or not is_sendable_address(sender) or "@" not in parseaddr(encode_address(sender))[1]:
+        raise ValueError(
+            f"MAIL_DEFAULT_SENDER must be an address SMTP can carry, such as "
+            f"'CRESS Pays de la Loire <ne-pas-repondre@cress-pdl.org>', not {sender!r}"
+        )
     mail.init_app(app)
 
 
