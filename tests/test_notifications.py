@@ -489,6 +489,45 @@ def test_a_paragraph_longer_than_smtp_allows_is_wrapped_and_reads_the_same(db_se
     assert b"Content-Transfer-Encoding: 8bit" in short.as_bytes()
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"subject": "Sujet", "recipients": ["a@exemple.fr"], "body": "Bonjour"},
+        {
+            "subject": "Sujet",
+            "recipients": [("Aïssata", "a@exemple.fr")],
+            "body": "Bonjour",
+            "html": "<p>Bonjour</p>",
+            "alts": {"calendar": "BEGIN:VCALENDAR"},
+            "sender": ("CRESS", "cress@exemple.fr"),
+            "cc": ["c@exemple.fr"],
+            "bcc": ["b@exemple.fr"],
+            "reply_to": "r@exemple.fr",
+            "date": 1_790_000_000.0,
+            "charset": "utf-8",
+            "extra_headers": {"Auto-Submitted": "auto-generated"},
+            "mail_options": ["SMTPUTF8"],
+            "rcpt_options": ["NOTIFY=NEVER"],
+        },
+    ],
+)
+def test_an_outgoing_message_holds_what_flask_mails_message_holds(app, monkeypatch, fields):
+    """``OutgoingMessage`` sets Flask-Mail's attributes itself (to skip its
+    ``make_msgid()``): the same ones, with the same values, but a
+    Message-ID under the sender's domain, and no lookup of the machine's name."""
+    from flask_mail import Message
+
+    with app.app_context():
+        flask_mails = vars(Message(**fields))
+        monkeypatch.setattr("socket.getfqdn", lambda *_args: pytest.fail("asked for the machine's name"))
+        ours = vars(OutgoingMessage(**fields))
+    assert sorted(ours) == sorted(flask_mails)
+    assert {name: value for name, value in ours.items() if name != "msgId"} == {
+        name: value for name, value in flask_mails.items() if name != "msgId"
+    }
+    assert ours["msgId"].startswith("<") and ours["msgId"].endswith("@eventsapp.localhost>")
+
+
 def test_many_emails_are_recorded_once_each_and_a_key_already_taken_is_skipped(db_session):
     """``enqueue_emails`` (reminders, notices): one row per new key, with
     its payload; a key recorded before is neither written again nor

@@ -23,14 +23,14 @@ from datetime import UTC, datetime
 from email import policy
 from email.charset import QP, Charset
 from email.mime.text import MIMEText
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from flask_mail import BadHeaderError, Connection, Message, email_dispatched
+from flask_mail import Attachment, BadHeaderError, Connection, Message, email_dispatched
 
 from eventsapp.extensions import mail
 from eventsapp.notifications.mime import LONGEST_LINE as _LONGEST_LINE
@@ -49,7 +49,54 @@ class OutgoingMessage(Message):
     here (bench/reminders.py). The legacy generator with CRLF line endings
     writes the same message from the same tree; the common shape (text, or
     text and HTML, nothing attached) is written without a tree at all
-    (``notifications.mime``)."""
+    (``notifications.mime``).
+
+    Its Message-ID is under the sender's domain (``message_id_domain``),
+    where Flask-Mail's asks ``socket.getfqdn()`` at every message: a reverse
+    DNS lookup of the machine's name (which stalls on a host whose resolver
+    is slow, and names a container, not a domain we send from) for an ID
+    the outbox replaces anyway. So ``__init__`` sets Flask-Mail 0.10's
+    attributes itself, without calling its ``make_msgid()``;
+    ``tests/test_notifications.py`` compares them with Flask-Mail's own.
+    """
+
+    def __init__(
+        self,
+        subject: str = "",
+        recipients: list[str | tuple[str, str]] | None = None,
+        body: str | None = None,
+        html: str | None = None,
+        alts: dict[str, str] | None = None,
+        sender: str | tuple[str, str] | None = None,
+        cc: list[str | tuple[str, str]] | None = None,
+        bcc: list[str | tuple[str, str]] | None = None,
+        attachments: list[Attachment] | None = None,
+        reply_to: str | tuple[str, str] | None = None,
+        date: float | None = None,
+        charset: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+        mail_options: list[str] | None = None,
+        rcpt_options: list[str] | None = None,
+    ) -> None:
+        sender = sender or current_app.extensions["mail"].default_sender
+        if isinstance(sender, tuple):
+            sender = f"{sender[0]} <{sender[1]}>"
+        self.recipients = recipients or []
+        self.subject = subject
+        self.sender = sender
+        self.reply_to = reply_to
+        self.cc = cc or []
+        self.bcc = bcc or []
+        self.body = body
+        self.alts = dict(alts or {})
+        self.html = html
+        self.date = date
+        self.msgId = make_msgid(domain=message_id_domain())
+        self.charset = charset
+        self.extra_headers = extra_headers
+        self.mail_options = mail_options or []
+        self.rcpt_options = rcpt_options or []
+        self.attachments = attachments or []
 
     def as_bytes(self) -> bytes:
         written = write_simple_message(self, formatdate(self.date, localtime=True))
