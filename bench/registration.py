@@ -272,6 +272,17 @@ def check_rush(app: Flask, clients: int, seats: int, published: int) -> str:
     return line
 
 
+def rush_signups(
+    app: Flask, port: int, args: argparse.Namespace, make_request: RequestMaker
+) -> tuple[RushResult, str]:
+    """One burst of sign-ups (real or floor) on the emptied rush event, and its check."""
+    reset_rush(app)
+    queued_before = queued_messages(args.redis_url)
+    burst = run_rush(HOST, port, make_request, expect_signup, args.rush_clients)
+    published = queued_messages(args.redis_url) - queued_before
+    return burst, check_rush(app, args.rush_clients, args.rush_seats, published)
+
+
 def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, list[RushResult]]:
     """``--rush-repeats`` bursts of sign-ups, of hot-row updates and of floor
     sign-ups, each checked."""
@@ -281,12 +292,9 @@ def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, lis
         f"{'p50 ms':>9}{'p99 ms':>9}  check"
     )
     for repeat in range(1, args.rush_repeats + 1):
-        reset_rush(app)
-        queued_before = queued_messages(args.redis_url)
-        burst = run_rush(HOST, port, signup_request([RUSH_SLUG]), expect_signup, args.rush_clients)
+        burst, check = rush_signups(app, port, args, signup_request([RUSH_SLUG]))
         results["sign-up"].append(burst)
-        published = queued_messages(args.redis_url) - queued_before
-        print_burst(repeat, "sign-up", burst, check_rush(app, args.rush_clients, args.rush_seats, published))
+        print_burst(repeat, "sign-up", burst, check)
         burst = run_rush(HOST, port, bare_request(HOT_UPDATE_PATH), expect_ok, args.rush_clients)
         results["hot-update"].append(burst)
         taken = counter_taken(app)
@@ -294,12 +302,9 @@ def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, lis
         if taken != expected:
             raise CheckFailed(f"rush: the counter is at {taken}, expected {expected}")
         print_burst(repeat, "hot-update", burst, f"counter {taken} OK")
-        reset_rush(app)
-        queued_before = queued_messages(args.redis_url)
-        burst = run_rush(HOST, port, floor_request([RUSH_SLUG]), expect_signup, args.rush_clients)
+        burst, check = rush_signups(app, port, args, floor_request([RUSH_SLUG]))
         results["floor"].append(burst)
-        published = queued_messages(args.redis_url) - queued_before
-        print_burst(repeat, "floor", burst, check_rush(app, args.rush_clients, args.rush_seats, published))
+        print_burst(repeat, "floor", burst, check)
     return results
 
 
