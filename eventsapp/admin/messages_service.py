@@ -42,6 +42,7 @@ from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage,
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
+from eventsapp.reminders.links import stop_reminders_url
 from eventsapp.reminders.texts import PLACEHOLDERS, filled_texts, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
@@ -149,7 +150,10 @@ class Preview:
 
 def preview(event: Event, draft: Draft) -> Preview:
     """The e-mail the first recipient would get, composed by the real mailer
-    (the person's private link masked: it is theirs alone). Writes nothing."""
+    (the person's private link and stop-reminders link masked, in the
+    subject as in the texts: they are theirs alone, and the private link
+    opens their calendar feed, which lists their registrations at other
+    organisations' events). Writes nothing."""
     check_texts(draft.subject, draft.body)
     people = recipients(event.id, draft.filters)
     if not people:
@@ -158,10 +162,12 @@ def preview(event: Event, draft: Draft) -> Preview:
     email = compose_email(
         EmailKind.ORGANISER_MESSAGE, first, payload={"subject": draft.subject, "body": draft.body}
     )
-    private = registration_page_url(first)
-    masked = private.rsplit("/", 1)[0] + "/" + _("lien-personnel")
-    email.body = (email.body or "").replace(private, masked)
-    email.html = (email.html or "").replace(private, masked)
+    # Every text the page shows: {lien} may stand in the subject too.
+    for link in (registration_page_url(first), stop_reminders_url(first)):
+        masked = link.rsplit("/", 1)[0] + "/" + _("lien-personnel")
+        email.subject = (email.subject or "").replace(link, masked)
+        email.body = (email.body or "").replace(link, masked)
+        email.html = (email.html or "").replace(link, masked)
     return Preview(email=email, recipient=first, recipient_count=len(people))
 
 

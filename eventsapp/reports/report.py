@@ -194,12 +194,19 @@ class Edition:
 
 
 def year_on_year(campaign, current: Report | None = None) -> list[Edition]:  # noqa: ANN001 - a Campaign
-    """Every edition of ``campaign``'s series (oldest first), with the same
-    filters as ``current`` (département, kind; not the dates, which belong
-    to one edition). Empty when the campaign has no series."""
+    """Every edition of ``campaign``'s series run by its coordinator (oldest
+    first), with the same filters as ``current`` (département, kind; not the
+    dates, which belong to one edition). Empty when the campaign has no
+    series."""
     if not campaign.series:
         return []
-    editions = campaigns.campaigns_of_series(campaign.series)
+    # Only the editions this coordinator ran: another network's campaign of
+    # the same series (two regions' Mois de l'ESS) is not its to read.
+    editions = [
+        edition
+        for edition in campaigns.campaigns_of_series(campaign.series)
+        if edition.coordinator_id == campaign.coordinator_id
+    ]
     base = current.scope if current is not None else ReportScope()
     # The current report is reused when it covers the whole edition.
     reuse = current is not None and base.starts_from is None and base.starts_to is None
