@@ -194,20 +194,23 @@ class Edition:
 
 
 def year_on_year(campaign, current: Report | None = None) -> list[Edition]:  # noqa: ANN001 - a Campaign
-    """Every edition of ``campaign``'s series run by its coordinator (oldest
-    first), with the same filters as ``current`` (département, kind; not the
-    dates, which belong to one edition). Empty when the campaign has no
-    series."""
+    """Every edition of ``campaign``'s series (oldest first), with the same
+    filters as ``current`` (organisation, département, kind; not the dates,
+    which belong to one edition). Empty when the campaign has no series.
+
+    A report over every organisation's events (a coordinator's) compares
+    only the editions the same coordinator ran: another network's campaign
+    of the same series (two regions' Mois de l'ESS) is not its to read. One
+    narrowed to an organisation counts only that organisation's events, so
+    it compares every edition they took part in, whoever coordinated it."""
     if not campaign.series:
         return []
-    # Only the editions this coordinator ran: another network's campaign of
-    # the same series (two regions' Mois de l'ESS) is not its to read.
+    base = current.scope if current is not None else ReportScope()
     editions = [
         edition
         for edition in campaigns.campaigns_of_series(campaign.series)
-        if edition.coordinator_id == campaign.coordinator_id
+        if base.organisation_id is not None or edition.coordinator_id == campaign.coordinator_id
     ]
-    base = current.scope if current is not None else ReportScope()
     # The current report is reused when it covers the whole edition.
     reuse = current is not None and base.starts_from is None and base.starts_to is None
     others = tuple(edition.id for edition in editions if not (reuse and edition.id == campaign.id))
