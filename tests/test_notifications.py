@@ -45,7 +45,7 @@ from eventsapp.notifications.service import (
     forget_recipient,
 )
 from eventsapp.notifications.tasks import relay_outbox, send_email, send_email_batch
-from eventsapp.notifications.transport import OutgoingMessage
+from eventsapp.notifications.transport import OutgoingMessage, message_id_domain, outbox_message_id
 from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import Registration
@@ -513,19 +513,38 @@ def test_a_paragraph_longer_than_smtp_allows_is_wrapped_and_reads_the_same(db_se
 )
 def test_an_outgoing_message_holds_what_flask_mails_message_holds(app, monkeypatch, fields):
     """``OutgoingMessage`` sets Flask-Mail's attributes itself (to skip its
-    ``make_msgid()``): the same ones, with the same values, but a
-    Message-ID under the sender's domain, and no lookup of the machine's name."""
+    ``make_msgid()``): the same parameters, the same attributes with the
+    same values, but a Message-ID under ``MAIL_DEFAULT_SENDER``'s domain,
+    and no lookup of the machine's name."""
+    import inspect
+
     from flask_mail import Message
 
+    assert (
+        inspect.signature(OutgoingMessage).parameters.keys() == inspect.signature(Message).parameters.keys()
+    )
     with app.app_context():
         flask_mails = vars(Message(**fields))
         monkeypatch.setattr("socket.getfqdn", lambda *_args: pytest.fail("asked for the machine's name"))
         ours = vars(OutgoingMessage(**fields))
+        domain = message_id_domain()
     assert sorted(ours) == sorted(flask_mails)
     assert {name: value for name, value in ours.items() if name != "msgId"} == {
         name: value for name, value in flask_mails.items() if name != "msgId"
     }
-    assert ours["msgId"].startswith("<") and ours["msgId"].endswith("@eventsapp.localhost>")
+    assert ours["msgId"].startswith("<") and ours["msgId"].endswith(f"@{domain}>")
+
+
+def test_message_ids_are_ascii_under_an_accented_sender_domain(app, monkeypatch):
+    """A sender at "créss.fr": Message-IDs in IDNA, written as plain headers."""
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "CRESS <ne-pas-repondre@créss.fr>")
+    with app.app_context():
+        message = OutgoingMessage(subject="Sujet", recipients=["a@exemple.fr"], body="Bonjour")
+        outbox_id = outbox_message_id(7, "email:confirmation:7")
+        raw = message.as_bytes()
+    assert message.msgId.endswith("@xn--crss-cpa.fr>")
+    assert outbox_id.endswith("@xn--crss-cpa.fr>")
+    assert f"Message-ID: {message.msgId}\r\n".encode() in raw
 
 
 def test_many_emails_are_recorded_once_each_and_a_key_already_taken_is_skipped(db_session):
@@ -720,7 +739,9 @@ def test_a_sender_smtp_cannot_carry_is_a_setting_to_fix_not_a_failed_email(db_se
     assert len(recorder.envelopes) == 1
 
 
-@pytest.mark.parametrize("sender", ["équipe@exemple.fr", "pas une adresse", ""])
+@pytest.mark.parametrize(
+    "sender", ["équipe@exemple.fr", "pas une adresse", "", "a@exemple.fr\r\nBcc: b@exemple.fr"]
+)
 def test_the_app_does_not_start_with_a_sender_smtp_cannot_carry(tmp_path, sender):
     """Caught at start-up, with the setting's name: not one failed e-mail at a time."""
     config = TestConfig(tmp_path, f"sqlite:///{tmp_path / 'app.sqlite'}")

@@ -40,9 +40,9 @@ from eventsapp.locking import prepare_write
 from eventsapp.notifications.mailer import compose_email
 from eventsapp.notifications.models import EmailKind, OutboxKind, OutboxMessage, OutboxStatus
 from eventsapp.notifications.service import QueuedEmail, enqueue_emails
-from eventsapp.registrations.links import registration_page_url
 from eventsapp.registrations.models import ACTIVE_STATUSES, Registration
-from eventsapp.reminders.links import stop_reminders_url
+from eventsapp.registrations.tokens import derive_token
+from eventsapp.reminders.links import stop_token
 from eventsapp.reminders.texts import PLACEHOLDERS, filled_texts, placeholder_values, text_problem
 
 MAX_SUBJECT = 200
@@ -162,12 +162,14 @@ def preview(event: Event, draft: Draft) -> Preview:
     email = compose_email(
         EmailKind.ORGANISER_MESSAGE, first, payload={"subject": draft.subject, "body": draft.body}
     )
-    # Every text the page shows: {lien} may stand in the subject too.
-    for link in (registration_page_url(first), stop_reminders_url(first)):
-        masked = link.rsplit("/", 1)[0] + "/" + _("lien-personnel")
-        email.subject = (email.subject or "").replace(link, masked)
-        email.body = (email.body or "").replace(link, masked)
-        email.html = (email.html or "").replace(link, masked)
+    # The tokens, not the links: they are URL-safe, so every shape a link
+    # may take (escaped, percent-encoded, with "/confirm") still holds them;
+    # and every text the page shows ({lien} may stand in the subject too).
+    masked = _("lien-personnel")
+    for token in (derive_token(first.token_salt), stop_token(first)):
+        email.subject = (email.subject or "").replace(token, masked)
+        email.body = (email.body or "").replace(token, masked)
+        email.html = (email.html or "").replace(token, masked)
     return Preview(email=email, recipient=first, recipient_count=len(people))
 
 

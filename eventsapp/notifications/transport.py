@@ -51,7 +51,7 @@ class OutgoingMessage(Message):
     text and HTML, nothing attached) is written without a tree at all
     (``notifications.mime``).
 
-    Its Message-ID is under the sender's domain (``message_id_domain``),
+    Its Message-ID is under ``MAIL_DEFAULT_SENDER``'s domain (``message_id_domain``),
     where Flask-Mail's asks ``socket.getfqdn()`` at every message: a reverse
     DNS lookup of the machine's name (which stalls on a host whose resolver
     is slow, and names a container, not a domain we send from) for an ID
@@ -119,14 +119,22 @@ class OutgoingMessage(Message):
 
 def init_mailer(app: Flask) -> None:
     """Check ``MAIL_BACKEND`` and ``MAIL_DEFAULT_SENDER``, and bind
-    Flask-Mail to ``app``. A sender that cannot be written in SMTP (an
-    accented local part, a malformed domain) stops the start: otherwise
-    every e-mail would fail, each retried until given up."""
+    Flask-Mail to ``app``. A sender SMTP cannot carry (an accented local
+    part, an accented domain IDNA cannot write, no ``@``, a line break)
+    stops the start, the web app's as the worker's and ``flask db
+    upgrade``'s: otherwise every e-mail would fail, each retried until
+    given up."""
     backend = app.config.get("MAIL_BACKEND", "memory")
     if backend not in BACKENDS:
         raise ValueError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
     sender = app.config.get("MAIL_DEFAULT_SENDER")
-    if not sender or not is_sendable_address(sender) or "@" not in parseaddr(encode_address(sender))[1]:
+    if (
+        not sender
+        or "\n" in str(sender)
+        or "\r" in str(sender)
+        or not is_sendable_address(sender)
+        or "@" not in parseaddr(encode_address(sender))[1]
+    ):
         raise ValueError(
             f"MAIL_DEFAULT_SENDER must be an address SMTP can carry, such as "
             f"'CRESS Pays de la Loire <ne-pas-repondre@cress-pdl.org>', not {sender!r}"
@@ -335,8 +343,8 @@ class BatchConnection:
 
 
 def message_id_domain() -> str:
-    """The domain of outbox Message-IDs: the sender's (``MAIL_DEFAULT_SENDER``),
-    else ``PUBLIC_URL``'s host."""
+    """The domain of Message-IDs: ``MAIL_DEFAULT_SENDER``'s, else
+    ``PUBLIC_URL``'s host, in IDNA when accented."""
     config = current_app.config
     return _message_id_domain(config.get("MAIL_DEFAULT_SENDER") or "", config.get("PUBLIC_URL") or "")
 
@@ -344,8 +352,15 @@ def message_id_domain() -> str:
 @lru_cache(maxsize=16)
 def _message_id_domain(sender: str | tuple[str, str], public_url: str) -> str:
     address = sender[1] if isinstance(sender, tuple) else parseaddr(sender)[1]
-    domain = address.rpartition("@")[2].strip()
-    return domain or urlsplit(public_url).hostname or "localhost"
+    for domain in (address.rpartition("@")[2].strip(), urlsplit(public_url).hostname or ""):
+        # A Message-ID is ASCII: an accented domain in IDNA ("xn--…").
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii") if domain else ""
+        except UnicodeError:
+            continue
+        if ascii_domain:
+            return ascii_domain
+    return "localhost"
 
 
 def outbox_message_id(outbox_id: int, key: str) -> str:
