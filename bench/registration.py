@@ -21,7 +21,8 @@ off, plus bare routes), and two measurements:
    rates, p50/p99, the ratio (target >= 0.5), and checks in the database that
    exactly ``seats`` are confirmed, the rest waitlisted (positions 1..n), and
    the counter stopped at ``seats``; exits with 1 if not. The floor
-   endpoint gets the same bursts and the same checks.
+   endpoint gets the same bursts and the same checks; the order of the
+   three targets rotates from one repeat to the next.
 
 Celery's broker is the embedded filesystem one under ``bench/.data`` (no
 worker: messages just queue), so a sign-up pays for writing its outbox row
@@ -47,6 +48,7 @@ import shutil
 import signal
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -291,20 +293,28 @@ def run_rushes(app: Flask, port: int, args: argparse.Namespace) -> dict[str, lis
         f"\n{'repeat':<8}{'target':<12}{'requests':>9}{'wall s':>8}{'req/s':>9}"
         f"{'p50 ms':>9}{'p99 ms':>9}  check"
     )
-    for repeat in range(1, args.rush_repeats + 1):
-        burst, check = rush_signups(app, port, args, signup_request([RUSH_SLUG]))
-        results["sign-up"].append(burst)
-        print_burst(repeat, "sign-up", burst, check)
+
+    def hot_updates() -> tuple[RushResult, str]:
+        reset_rush(app)  # the counter at zero
         burst = run_rush(HOST, port, bare_request(HOT_UPDATE_PATH), expect_ok, args.rush_clients)
-        results["hot-update"].append(burst)
         taken = counter_taken(app)
         expected = min(args.rush_clients, args.rush_seats)
         if taken != expected:
             raise CheckFailed(f"rush: the counter is at {taken}, expected {expected}")
-        print_burst(repeat, "hot-update", burst, f"counter {taken} OK")
-        burst, check = rush_signups(app, port, args, floor_request([RUSH_SLUG]))
-        results["floor"].append(burst)
-        print_burst(repeat, "floor", burst, check)
+        return burst, f"counter {taken} OK"
+
+    targets: list[tuple[str, Callable[[], tuple[RushResult, str]]]] = [
+        ("sign-up", lambda: rush_signups(app, port, args, signup_request([RUSH_SLUG]))),
+        ("hot-update", hot_updates),
+        ("floor", lambda: rush_signups(app, port, args, floor_request([RUSH_SLUG]))),
+    ]
+    for repeat in range(1, args.rush_repeats + 1):
+        # The order rotates, as in the uncontended rounds.
+        shift = (repeat - 1) % len(targets)
+        for name, burst_of in targets[shift:] + targets[:shift]:
+            burst, check = burst_of()
+            results[name].append(burst)
+            print_burst(repeat, name, burst, check)
     return results
 
 
