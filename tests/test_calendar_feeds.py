@@ -172,6 +172,18 @@ def test_any_agenda_filter_is_a_feed(client):
     assert {uid(laval), uid(mayenne_visit), uid(nantes)} <= uids(everything)
 
 
+def test_a_free_text_filter_is_a_feed_too(client):
+    """``q`` as on the agenda: words of the event's text or its organiser's name."""
+    ecossolies = OrganisationFactory(name="Les Écossolies")
+    by_ecossolies = EventFactory(organisation=ecossolies, title="Forum des possibles")
+    zanzibar = EventFactory(title="Ciné-débat « Zanzibar »")
+    EventFactory(title="Visite de la recyclerie")
+    calendar, _response = get_calendar(client, "/calendar.ics?q=ecossolies")
+    assert uids(calendar) == {uid(by_ecossolies)}
+    calendar, _response = get_calendar(client, "/calendar.ics?q=Zanzibar+cine")
+    assert uids(calendar) == {uid(zanzibar)}
+
+
 def test_a_filter_the_agenda_would_drop_is_refused_with_a_french_message(client):
     EventFactory(department="53")
     response = client.get("/calendar.ics?department=999&kind=cine-debat")

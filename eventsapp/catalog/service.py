@@ -85,9 +85,13 @@ def agenda_statement(
             sa.exists().where(EventAudience.event_id == Event.id, EventAudience.audience == filters.audience)
         )
     if filters.text:
+        # Correlated on the events only: a statement that also joins the
+        # organisations (the calendar feeds' entries) must not swallow the
+        # subquery's own FROM.
         organisation_name = (
             sa.select(Organisation.name_folded)
             .where(Organisation.id == Event.organisation_id)
+            .correlate(Event)
             .scalar_subquery()
         )
         # Every word must appear, in the event's text or its organiser's name.
