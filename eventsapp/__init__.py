@@ -77,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.api.views import blueprint as api
     from eventsapp.calendars.views import blueprint as calendars
     from eventsapp.catalog.views import blueprint as catalog
-    from eventsapp.converters import SlugConverter
+    from eventsapp.converters import IdConverter, SlugConverter
     from eventsapp.health.views import blueprint as health
     from eventsapp.notifications.views import blueprint as notifications
     from eventsapp.registrations.signup_views import blueprint as signup
@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsapp.reports.public_views import blueprint as reports_public
 
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(calendars)
     app.register_blueprint(catalog)
     app.register_blueprint(health)

@@ -29,6 +29,21 @@ def is_plain_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+# The largest id a table's primary key holds (PostgreSQL's INTEGER).
+LARGEST_ID = 2**31 - 1
+
+
+def parse_id(raw: str | None) -> int | None:
+    """The row id a query string or a form names, or None when it is not one:
+    not plain digits, zero, or past what a primary key holds (PostgreSQL
+    refuses such a number in a query: a 500 otherwise)."""
+    raw = (raw or "").strip()
+    if not is_plain_digits(raw) or len(raw) > len(str(LARGEST_ID)):
+        return None
+    value = int(raw)
+    return value if 0 < value <= LARGEST_ID else None
+
+
 # Control characters, and what ``str.splitlines`` also breaks lines on.
 LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 

@@ -30,7 +30,7 @@ from eventsapp.errors import DomainError, NotFound
 from eventsapp.extensions import db
 from eventsapp.locking import prepare_write
 from eventsapp.organisations.models import Organisation
-from eventsapp.text import is_plain_digits
+from eventsapp.text import is_plain_digits, parse_id
 
 ACCOUNT_EMAIL_TASK = "accounts.send_account_email"
 MIN_PASSWORD_LENGTH = 12
@@ -79,7 +79,7 @@ def user_for_session(session_id: str) -> User | None:
     ``session_id``; None once the version was bumped (password changed) or
     the account disabled, which logs that session out."""
     user_id, _sep, version = (session_id or "").partition(":")
-    if not is_plain_digits(user_id) or not is_plain_digits(version):
+    if parse_id(user_id) is None or not is_plain_digits(version):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):

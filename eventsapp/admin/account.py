@@ -20,7 +20,7 @@ from eventsapp.admin.access import requires
 from eventsapp.admin.blueprints import admin_blueprint
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_account", __name__)
 
@@ -68,12 +68,12 @@ def organisations() -> ResponseReturnValue:
 def switch_organisation() -> ResponseReturnValue:
     """Work in another of one's organisations (kept in the session)."""
     form = SwitchOrganisationForm()
-    raw = (request.form.get("organisation_id") or "").strip()
-    if not form.validate() or not is_plain_digits(raw):
+    organisation_id = parse_id(request.form.get("organisation_id"))
+    if not form.validate() or organisation_id is None:
         flash(_("Choisissez une structure dans la liste."), "error")
         return redirect(url_for("admin_account.organisations"), 303)
     try:
-        membership = accounts.switch_organisation(current_user.id, int(raw))
+        membership = accounts.switch_organisation(current_user.id, organisation_id)
     except NotFound:
         db.session.rollback()
         raise

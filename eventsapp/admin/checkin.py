@@ -43,7 +43,7 @@ from eventsapp.errors import NotFound
 from eventsapp.extensions import db
 from eventsapp.organisations.models import Organisation
 from eventsapp.registrations.models import SEAT_HOLDING_STATUSES, ParticipantCategory, Registration
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_checkin", __name__)
 
@@ -53,10 +53,7 @@ MAX_QUERY_LENGTH = 100
 
 def _id(raw: str | None) -> int | None:
     """A positive id from a form or query value; None when absent or not one."""
-    raw = (raw or "").strip()
-    if not is_plain_digits(raw) or len(raw) > 12:
-        return None
-    return int(raw)
+    return parse_id(raw)
 
 
 def _query() -> str:

@@ -49,7 +49,7 @@ from eventsapp.admin.form_fields import (
 from eventsapp.catalog.vocabulary import Audience, EventKind
 from eventsapp.registrations.forms import CheckboxesField, NoControlCharacters, SendableAddress
 from eventsapp.territories.departments import normalise_department_code
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 
 class ConfirmActionForm(FlaskForm):
@@ -103,8 +103,7 @@ class ReviewDecisionForm(AdminForm):
     )
 
     def event_value(self) -> int | None:
-        raw = (self.event_id.data or "").strip()
-        return int(raw) if is_plain_digits(raw) and len(raw) < 10 else None
+        return parse_id(self.event_id.data)
 
 
 class EventForm(AdminForm):

@@ -29,7 +29,7 @@ from eventsapp.admin.form_fields import (
 from eventsapp.catalog.vocabulary import QuestionKind
 from eventsapp.registrations.forms import NoControlCharacters
 from eventsapp.reminders.models import ReminderAnchor, ReminderAudience
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 
 class PartForm(AdminForm):
@@ -38,8 +38,7 @@ class PartForm(AdminForm):
     item_id = HiddenField()
 
     def item_value(self) -> int | None:
-        raw = (self.item_id.data or "").strip()
-        return int(raw) if is_plain_digits(raw) and len(raw) < 10 else None
+        return parse_id(self.item_id.data)
 
 
 class ItemForm(PartForm):

@@ -24,14 +24,13 @@ from eventsapp.admin.events_service import Action, EventRefused, allowed_actions
 from eventsapp.catalog.models import Event
 from eventsapp.catalog.vocabulary import QuestionKind
 from eventsapp.extensions import db
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_event_parts", __name__, "/events/<int:event_id>")
 
 
 def _query_id(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if is_plain_digits(raw) and len(raw) < 10 else None
+    return parse_id(request.args.get(name))
 
 
 def _back(endpoint: str, event_id: int) -> ResponseReturnValue:

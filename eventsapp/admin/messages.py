@@ -32,7 +32,7 @@ from eventsapp.catalog.models import Event
 from eventsapp.extensions import db
 from eventsapp.registrations.forms import NoControlCharacters
 from eventsapp.registrations.models import ParticipantCategory
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_messages", __name__, "/events/<int:event_id>/messages")
 
@@ -219,11 +219,11 @@ def _send(event: Event, form: MessageForm, draft: service.Draft) -> ResponseRetu
 def detail(event_id: int) -> ResponseReturnValue:
     """One message: its text, for whom, and each recipient's e-mail state."""
     event = get_own_event(event_id)
-    raw = (request.args.get("message") or "").strip()
-    if not is_plain_digits(raw) or len(raw) > 12:
+    message_id = parse_id(request.args.get("message"))
+    if message_id is None:
         flash(_("Choisissez un message dans l'historique."), "error")
         return redirect(url_for("admin_messages.messages", event_id=event.id), 303)
-    message = service.get_event_message(event.id, int(raw))
+    message = service.get_event_message(event.id, message_id)
     delivery = service.delivery_counts(event.id).get(message.id, service.Delivery())
     return render_template(
         "admin/messages/detail.html",

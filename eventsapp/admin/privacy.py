@@ -30,7 +30,7 @@ from eventsapp.admin.privacy_forms import EraseForm, PersonForm, PersonSearchFor
 from eventsapp.db import now_utc
 from eventsapp.errors import NotFound
 from eventsapp.extensions import db
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_privacy", __name__, "/privacy")
 
@@ -77,11 +77,11 @@ def home() -> ResponseReturnValue:
 @requires(Permission.PRIVACY)
 def person_from_registration() -> ResponseReturnValue:
     """From a registrant's line: the person behind registration ``registration_id``."""
-    raw = (request.args.get("registration_id") or "").strip()
-    if not is_plain_digits(raw) or len(raw) > 12:
+    registration_id = parse_id(request.args.get("registration_id"))
+    if registration_id is None:
         flash(_("Cherchez la personne par son adresse e-mail."), "error")
         return redirect(url_for("admin_privacy.home"), 303)
-    registration = service.registration_of(current_organisation_id(), int(raw))
+    registration = service.registration_of(current_organisation_id(), registration_id)
     return _person_page(registration.email)
 
 

@@ -41,7 +41,7 @@ from eventsapp.registrations.service import (
     change_registration,
 )
 from eventsapp.registrations.validation import InvalidRegistration
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 blueprint = admin_blueprint("admin_registrants", __name__, "/events/<int:event_id>/registrants")
 
@@ -57,10 +57,10 @@ def _person_url(event_id: int, registration_id: int) -> str:
 def _requested_registration(event: Event) -> Registration | None:
     """The registration named by ``?registration=``; None when the argument
     is missing or not a number (the caller says so); 404 outside the event."""
-    raw = (request.args.get("registration") or "").strip()
-    if not is_plain_digits(raw) or len(raw) > 12:
+    registration_id = parse_id(request.args.get("registration"))
+    if registration_id is None:
         return None
-    return service.get_event_registration(event.id, int(raw))
+    return service.get_event_registration(event.id, registration_id)
 
 
 def _no_registration(event: Event) -> ResponseReturnValue:

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from eventsapp.catalog.vocabulary import EventKind
 from eventsapp.reports.scope import ReportScope
 from eventsapp.territories.departments import DEPARTMENTS
-from eventsapp.text import is_plain_digits
+from eventsapp.text import parse_id
 
 FILTER_NAMES = ("from", "to", "department", "kind")
 
@@ -66,11 +66,7 @@ def parse_report_filters(args: MultiDict, zone: str) -> ReportFilters:
     kind = EventKind.from_value(values["kind"])
     if values["kind"] and kind is None:
         errors["kind"] = _("Type d'événement inconnu : choisissez-le dans la liste.")
-    campaign_id = (
-        int(values["campaign"])
-        if is_plain_digits(values["campaign"]) and len(values["campaign"]) <= 12
-        else None
-    )
+    campaign_id = parse_id(values["campaign"])
     if values["campaign"] and campaign_id is None:
         errors["campaign"] = _("Campagne inconnue.")
     scope = ReportScope(
