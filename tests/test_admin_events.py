@@ -109,6 +109,10 @@ def test_a_date_in_the_event_s_time_zone(app, club):
             "Les inscriptions doivent fermer avant la fin de l'événement.",
         ),
         ({"closes_time": "18:00"}, "closes_time", "Indiquez aussi la date."),
+        # Blanks are no answer (they once reached the service as None: a 500).
+        ({"start_date": " "}, "start_date", "Indiquez la date de début."),
+        ({"start_time": "  "}, "start_time", "Indiquez l'heure de début."),
+        ({"end_time": "\t"}, "end_time", "Indiquez l'heure de fin."),
     ],
 )
 def test_form_errors_are_french_and_beside_their_field(app, club, overrides, field, message):

@@ -172,6 +172,9 @@ def notices() -> list[OutboxMessage]:
         ({"start_time": "7h"}, "start_time", "Un atelier a lieu pendant l'événement"),
         ({"capacity": "300"}, "capacity", "L'événement n'a que 250 places"),
         ({"capacity": "dix"}, "capacity", "Indiquez un nombre entier en chiffres"),
+        ({"day": " "}, "day", "Indiquez la date."),
+        ({"start_time": " "}, "start_time", "Indiquez l'heure de début."),
+        ({"end_time": " "}, "end_time", "Indiquez l'heure de fin."),
     ],
 )
 def test_session_form_errors(app, club, event, overrides, field, message):

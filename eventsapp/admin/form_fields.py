@@ -91,6 +91,7 @@ class FrenchDateField(StringField):
         self.raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not self.raw:
+            self.raw_data = []  # blanks are no input: InputRequired says so
             return
         match = _DATE_FR.match(self.raw)
         parts = (match.group(3), match.group(2), match.group(1)) if match else None
@@ -130,6 +131,7 @@ class FrenchTimeField(StringField):
         raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not raw:
+            self.raw_data = []  # blanks are no input: InputRequired says so
             return
         match = _TIME.match(raw)
         if match:
