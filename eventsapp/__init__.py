@@ -37,8 +37,8 @@ def create_app(config: object | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions, the page-cache invalidation, lock and outbox
-    dispatch hooks, the mailer, rate limits, organisers' logins and SQLite
-    settings."""
+    dispatch hooks, the mailer, rate limits, the check that posts are forms,
+    organisers' logins and SQLite settings."""
     from eventsapp import models  # noqa: F401  (every table known to the metadata)
     from eventsapp.accounts.login import init_login
     from eventsapp.caching import install_invalidation_hooks
@@ -47,11 +47,13 @@ def register_extensions(app: Flask) -> None:
     from eventsapp.notifications.dispatch import install_dispatch_hooks
     from eventsapp.notifications.transport import init_mailer
     from eventsapp.ratelimit import init_rate_limits
+    from eventsapp.request_bodies import install_body_check
     from eventsapp.sqlite import configure_sqlite_connections
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     init_rate_limits(app)  # before CSRF: a forged post is counted too
+    install_body_check(app)  # a POST carries a form, not JSON nor files
     csrf.init_app(app)
     init_login(app)
     babel.init_app(app)

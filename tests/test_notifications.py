@@ -417,6 +417,8 @@ def test_the_file_backend_writes_an_eml_that_the_dev_mailbox_lists_and_shows(
 
     assert client.get("/dev/mailbox/absent.eml").status_code == 404
     assert client.get("/dev/mailbox/secret_key").status_code == 404
+    # Longer than the file system allows a name: no message of ours either.
+    assert client.get("/dev/mailbox/" + "a" * 300 + ".eml").status_code == 404
 
 
 @pytest.mark.parametrize(

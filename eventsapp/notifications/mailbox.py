@@ -12,7 +12,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-MAILBOX_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*\.eml$")
+# The names ``transport.write_eml`` gives (about 35 characters); a longer one
+# is no message of ours, and past the file system's limit a 500.
+MAILBOX_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,95}\.eml$")
 
 
 # The dev mailbox's files ---------------------------------------------------
