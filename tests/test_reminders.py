@@ -415,6 +415,27 @@ def test_one_click_unsubscribe_works_without_a_csrf_token(db_session, client, ap
     assert person.reminders_stopped_at is not None
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", "List-Unsubscribe=One-Click"),  # fetch()'s default, as some clients send it
+        ("text/plain", ""),
+        ("application/octet-stream", ""),
+        (None, ""),  # no body at all
+        ("application/x-www-form-urlencoded; charset=UTF-8", "List-Unsubscribe=One-Click"),
+    ],
+)
+def test_one_click_unsubscribe_whatever_body_the_mail_client_sends(db_session, client, content_type, body):
+    """RFC 8058 asks for a form body; clients have sent others. The POST itself
+    is the request: reminders stop."""
+    person = registered(EventFactory())
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post(f"/reminders/stop/{stop_token(person)}", data=body, headers=headers)
+    assert response.status_code == 200
+    db.session.refresh(person)
+    assert person.reminders_stopped_at is not None
+
+
 @pytest.mark.parametrize("token", ["nimportequoi", "W1siYSJdXQ.abc", "x" * 300])
 def test_a_forged_stop_link_is_a_404(db_session, client, token):
     assert client.get(f"/reminders/stop/{token}").status_code == 404

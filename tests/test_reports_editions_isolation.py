@@ -2,8 +2,8 @@
 editions of the series it coordinates: another network's campaign of the
 same series (a Mois de l'ESS of another region) is not its to read, even
 narrowed to one event by the département and kind filters. An
-organisation's own dashboard compares every edition its events took part
-in, whoever coordinated it: it counts only its own events."""
+organisation's own dashboard (only its own events) also shows the other
+editions its events took part in, whoever coordinated them."""
 
 from __future__ import annotations
 
@@ -91,8 +91,11 @@ def test_a_coordinator_sees_only_the_editions_it_coordinated(app, db_session):
     assert [edition.figures.confirmed for edition in editions] == [3, 2]
 
 
-def test_an_organisation_compares_its_own_events_across_every_edition(app, db_session):
+def test_an_organisation_compares_its_own_events_across_the_editions_it_took_part_in(app, db_session):
     series = _series()
+    elsewhere = OrganisationFactory(name="CRESS E")
+    CampaignFactory(coordinator=elsewhere, series="mois-ess", name="Mois de l'ESS E")  # B not there
+    db.session.commit()
     dashboard = organisation_dashboard(series.structure_b.id, "Structure B", ReportScope(), series.other)
     editions = {edition.campaign_id: edition.figures.confirmed for edition in dashboard.editions}
     assert editions == {series.previous.id: 3, series.mine.id: 2, series.other.id: 6}

@@ -73,3 +73,9 @@ def test_with_csrf_on_a_visitor_holding_a_token_gets_the_same_answer(tmp_path):
             assert response.status_code == 415
         assert _registrations() == 0
         db.engine.dispose()
+
+
+def test_an_unknown_address_or_method_keeps_its_own_answer(client, db_session):
+    """A JSON post to no page is a 404, to a page that takes no post a 405."""
+    assert client.post("/nulle-part", data="{}", content_type="application/json").status_code == 404
+    assert client.post("/events/", data="{}", content_type="application/json").status_code == 405

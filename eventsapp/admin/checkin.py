@@ -51,11 +51,6 @@ blueprint = admin_blueprint("admin_checkin", __name__)
 MAX_QUERY_LENGTH = 100
 
 
-def _id(raw: str | None) -> int | None:
-    """A positive id from a form or query value; None when absent or not one."""
-    return parse_id(raw)
-
-
 def _query() -> str:
     return (request.values.get("q") or "").strip()[:MAX_QUERY_LENGTH]
 
@@ -66,7 +61,7 @@ def _scope(event: Event) -> int | None:
     raw = request.values.get("session")
     if not raw:
         return None
-    session_id = _id(raw)
+    session_id = parse_id(raw)
     try:
         service.event_session(event, session_id if session_id is not None else -1)
     except service.CheckInRefused as error:
@@ -149,7 +144,7 @@ def _seats() -> int | None:
     raw = (request.form.get("seats") or "").strip()
     if not raw:
         return None
-    value = _id(raw)
+    value = parse_id(raw)
     # An impossible number is refused by the service with the right bounds.
     return value if value is not None else 0
 
@@ -160,7 +155,7 @@ def check(event_id: int) -> ResponseReturnValue:
     """One tap: the person (``registration_id``) is here."""
     event = get_own_event(event_id)
     session_id = _scope(event)
-    registration_id = _id(request.form.get("registration_id"))
+    registration_id = parse_id(request.form.get("registration_id"))
     if registration_id is None:
         flash(_("Choisissez la personne à pointer dans la liste."), "error")
         return _back(event, session_id)
@@ -193,7 +188,7 @@ def undo(event_id: int) -> ResponseReturnValue:
     """Take a check-in back (a wrong tap)."""
     event = get_own_event(event_id)
     session_id = _scope(event)
-    registration_id = _id(request.form.get("registration_id"))
+    registration_id = parse_id(request.form.get("registration_id"))
     registration = db.session.get(Registration, registration_id) if registration_id else None
     if registration is None or registration.event_id != event.id:
         flash(_("Choisissez dans la liste le pointage à annuler."), "error")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 # The names ``transport.write_eml`` gives (about 35 characters); a longer one
 # is no message of ours, and past the file system's limit a 500.
-MAILBOX_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,95}\.eml$")
+MAILBOX_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,95}\.eml\Z")
 
 
 # The dev mailbox's files ---------------------------------------------------

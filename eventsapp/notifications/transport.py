@@ -130,8 +130,7 @@ def init_mailer(app: Flask) -> None:
     sender = app.config.get("MAIL_DEFAULT_SENDER")
     if (
         not sender
-        or "\n" in str(sender)
-        or "\r" in str(sender)
+        or any("\n" in part or "\r" in part for part in (sender if isinstance(sender, tuple) else (sender,)))
         or not is_sendable_address(sender)
         or "@" not in parseaddr(encode_address(sender))[1]
     ):

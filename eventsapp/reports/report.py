@@ -198,11 +198,10 @@ def year_on_year(campaign, current: Report | None = None) -> list[Edition]:  # n
     filters as ``current`` (organisation, département, kind; not the dates,
     which belong to one edition). Empty when the campaign has no series.
 
-    A report over every organisation's events (a coordinator's) compares
-    only the editions the same coordinator ran: another network's campaign
-    of the same series (two regions' Mois de l'ESS) is not its to read. One
-    narrowed to an organisation counts only that organisation's events, so
-    it compares every edition they took part in, whoever coordinated it."""
+    Only the editions the same coordinator ran: another network's campaign
+    of the same series (two regions' Mois de l'ESS) is not a coordinator's
+    to read. A report narrowed to an organisation (which counts only its
+    own events) adds the other editions it took part in."""
     if not campaign.series:
         return []
     base = current.scope if current is not None else ReportScope()
@@ -223,6 +222,8 @@ def year_on_year(campaign, current: Report | None = None) -> list[Edition]:  # n
     result = []
     for edition in editions:
         own = [line for line in lines if line.info.campaign_id == edition.id]
+        if edition.coordinator_id != campaign.coordinator_id and not own:
+            continue  # another network's edition without this organisation
         result.append(
             Edition(
                 campaign_id=edition.id,
