@@ -247,11 +247,14 @@ def test_post_only_routes_refuse_get(app, world):
 
 
 def test_get_pages_change_nothing(app, world):
+    """Nor does a HEAD, which reaches the same view (a view that acted on
+    anything but GET once removed a member on a HEAD)."""
     client = client_for(app, world.people["owner"])
     for rule, method, _endpoint in ROUTES:
         if method == "GET":
             before = snapshot()
             assert client.get(build_path(rule, world)).status_code < 500, rule
+            assert client.head(build_path(rule, world)).status_code < 500, rule
             assert snapshot() == before, rule
 
 

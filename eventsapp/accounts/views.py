@@ -57,10 +57,10 @@ def _page(template: str, status: int = 200, **context: object) -> ResponseReturn
 def login():
     """The login form; a valid post opens the back-office (or ``next``)."""
     next_url = safe_next_url(request.values.get("next"))
-    if current_user.is_authenticated and request.method == "GET":
+    if current_user.is_authenticated and request.method != "POST":
         return redirect(next_url or url_for("admin.home"))
     form = LoginForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _page("accounts/login.html", form=form, next_url=next_url)
     if not form.validate():
         return _page("accounts/login.html", 422, form=form, next_url=next_url)
@@ -88,7 +88,7 @@ def forgot_password():
     """Ask for a reset link; the answer never tells whether the address has
     an account."""
     form = ForgotPasswordForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _page("accounts/forgot.html", form=form)
     if not form.validate():
         return _page("accounts/forgot.html", 422, form=form)
@@ -117,7 +117,7 @@ def set_password(token: str):
         return _invalid_link(error)
     form = SetPasswordForm()
     context = {"form": form, "token": token, "user": user, "invitation": purpose == Purpose.INVITATION}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _page("accounts/set_password.html", **context)
     if not form.validate():
         return _page("accounts/set_password.html", 422, **context)

@@ -86,7 +86,7 @@ def _refused(form: object, error: DomainError, template: str, **context: object)
 @requires(Permission.EVENTS)
 def create() -> ResponseReturnValue:
     """A new event of the current organisation, saved as a draft."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _form_page("form.html", _event_form(), event=None)
     form = _event_form(formdata=request.form)
     values = form.details_values() if form.validate() else None
@@ -112,7 +112,7 @@ def edit(event_id: int) -> ResponseReturnValue:
     if event.status == EventStatus.CANCELLED:
         flash(_("Un événement annulé ne se modifie plus."), "error")
         return redirect(url_for("admin.event_overview", event_id=event.id), 303)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _form_page("form.html", _event_form(event), **context)
     form = _event_form(event, request.form)
     values = form.details_values() if form.validate() else None
@@ -157,7 +157,7 @@ def duplicate(event_id: int) -> ResponseReturnValue:
     """A draft copy with new dates: sessions, questions and reminder rules
     come along, registrations never."""
     event = get_own_event(event_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _form_page("duplicate.html", _duplicate_form(event), event=event)
     form = _duplicate_form(event, request.form)
     valid = form.validate()
@@ -240,7 +240,7 @@ def cancel(event_id: int) -> ResponseReturnValue:
     event = get_own_event(event_id)
     context = {"event": event, "registrants": lifecycle.active_registration_count(event.id)}
     form = CancelEventForm(formdata=request.form if request.method == "POST" else None)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _form_page("cancel.html", form, **context)
     if not form.validate():
         return _form_page("cancel.html", form, 422, **context)

@@ -110,7 +110,7 @@ def remove(membership_id: int) -> ResponseReturnValue:
     """GET asks for confirmation; POST takes the person out of the organisation."""
     membership = get_own_membership(membership_id)
     form = ConfirmForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return render_template("admin/member_remove.html", member=membership, form=form)
     if not form.validate():
         return render_template("admin/member_remove.html", member=membership, form=form), 400

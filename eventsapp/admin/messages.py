@@ -154,7 +154,7 @@ def compose(event_id: int) -> ResponseReturnValue:
     query). POST with ``action=preview``: the preview and the send button;
     ``action=send``: send what was previewed."""
     event = get_own_event(event_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         filters = registrants_filters.parse_filters(
             request.args, event, default_status=registrants_filters.ACTIVE
         )

@@ -291,7 +291,7 @@ def add(event_id: int) -> ResponseReturnValue:
     """Register someone by hand (a phone sign-up), through ``sign_up``."""
     event = get_own_event(event_id)
     form = add_form_class(event)()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         return _add_page(event, form)
     if not form.validate_on_submit():
         return _add_page(event, form, status=422)

@@ -114,7 +114,7 @@ def _show_again(
 @blueprint.route("/events/<slug:slug>/register", methods=["GET", "POST"])
 def register(slug: str) -> ResponseReturnValue:
     """Show the form; on POST, sign the person up and redirect to the sent page."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET, or HEAD: show, never act
         event, availability, form = _event_and_form(slug)
         reason = closed_reason(event, availability)
         return _page(event, availability, None if reason else form, reason)
