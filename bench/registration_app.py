@@ -42,6 +42,7 @@ from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
 
+from bench.registration_load import FLOOR_PATH
 from eventsapp import create_app
 from eventsapp.config import Config
 from eventsapp.db import now_utc
@@ -56,7 +57,6 @@ from eventsapp.registrations.tokens import derive_token, hash_token, new_token_s
 READY_PATH = "/_bench/ready"
 INSERT_PATH = "/_bench/insert"
 HOT_UPDATE_PATH = "/_bench/hot-update"
-FLOOR_PATH = "/_bench/floor/{slug}"
 
 INSERT_SQL = sa.text("INSERT INTO bench_inserts (email) VALUES (:email)")
 HOT_UPDATE_SQL = sa.text("UPDATE bench_counter SET taken = taken + 1 WHERE id = 1 AND taken < capacity")

@@ -35,6 +35,8 @@ RUSH_TIMEOUT_SECONDS = 120.0
 
 SIGNUP_PATH = "/events/{slug}/register"
 SENT_PATH = "/events/{slug}/register/sent"
+# The floor of a sign-up (bench/registration_app.py), for the same form.
+FLOOR_PATH = "/_bench/floor/{slug}"
 
 _request_numbers = itertools.count(1)
 # Part of every e-mail, so that two runs against a kept database never collide.
@@ -74,6 +76,18 @@ def signup_request(slugs: list[str]) -> RequestMaker:
     def make(number: int) -> tuple[str, bytes]:
         slug = slugs[number % len(slugs)]
         return SIGNUP_PATH.format(slug=slug), signup_form(bench_email(number))
+
+    return make
+
+
+def floor_request(slugs: list[str]) -> RequestMaker:
+    """The sign-ups of ``signup_request(slugs)``, posted to the floor endpoint."""
+    signups = signup_request(slugs)
+
+    def make(number: int) -> tuple[str, bytes]:
+        path, body = signups(number)
+        slug = path.split("/")[2]  # /events/<slug>/register
+        return FLOOR_PATH.format(slug=slug), body
 
     return make
 

@@ -53,6 +53,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from bench.agenda import describe_url, free_port  # noqa: E402
 from bench.agenda_data import reset_database  # noqa: E402
+from bench.procstats import CPU_GROUPS, cpu_seconds, peak_memory_mib, process_tree  # noqa: E402
 from eventsapp import create_app  # noqa: E402
 from eventsapp.catalog.models import Event  # noqa: E402
 from eventsapp.catalog.vocabulary import EventKind, EventStatus  # noqa: E402
@@ -200,33 +201,6 @@ def wait_for(path: Path, process: subprocess.Popen, what: str, timeout: float = 
         time.sleep(0.05)
 
 
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (from /proc)."""
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        try:
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo.extend(int(child) for child in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return pids
-
-
-def peak_memory_mib(pid: int) -> dict[int, float]:
-    """VmHWM (peak resident memory) of each process of the tree, in MiB."""
-    peaks = {}
-    for member in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks[member] = int(line.split()[1]) / 1024
-        except FileNotFoundError:
-            continue
-    return peaks
-
-
 def start_worker(env: dict[str, str], concurrency: int, log_path: Path) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "celery", "-A", "celery_worker:celery", "worker",
@@ -253,46 +227,6 @@ def worker_ready(process: subprocess.Popen, concurrency: int) -> None:
             raise RuntimeError("the Celery worker did not start")
         time.sleep(0.1)
     time.sleep(1.0)  # connected to Redis, consuming
-
-
-CPU_GROUPS = ("worker pool", "worker main", "sink", "postgres", "redis", "benchmark")
-
-
-def cpu_seconds(worker_pid: int, sink_pid: int) -> dict[str, float]:
-    """CPU time (user + system, from /proc) used so far by the worker's pool
-    processes, its main process (which consumes from Redis), the sink,
-    PostgreSQL's and Redis's server processes, and this script: read before
-    and after the pipeline, it says who used the cores. Approximate: every
-    ``postgres`` and ``redis-server`` process of the machine counts (another
-    test run on the same servers inflates them), and a process that exits
-    during the pipeline drops out of the second reading (none does with
-    these settings: pooled connections, no ``max-tasks-per-child``)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    worker = set(process_tree(worker_pid))
-    totals = dict.fromkeys(CPU_GROUPS, 0.0)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            name, rest = (entry / "stat").read_text().rsplit(")", 1)
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        pid, command = int(entry.name), name.split("(", 1)[1]
-        fields = rest.split()
-        used = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        if pid == worker_pid:
-            totals["worker main"] += used
-        elif pid in worker:
-            totals["worker pool"] += used
-        elif pid == sink_pid:
-            totals["sink"] += used
-        elif pid == os.getpid():
-            totals["benchmark"] += used
-        elif command == "postgres":
-            totals["postgres"] += used
-        elif command.startswith("redis-server"):
-            totals["redis"] += used
-    return totals
 
 
 def stop(process: subprocess.Popen | None) -> None:
